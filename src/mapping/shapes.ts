@@ -1,0 +1,68 @@
+/**
+ * The destination shapes that mapping produces and sinks consume.
+ *
+ * Sources know Sense; sinks know protocols; these plain-data shapes are the only thing the
+ * two sides share. Every shape is JSON-serialisable so that the delivery layer can spool it.
+ */
+
+/** InfluxDB field types. `uint` exists only in InfluxDB 2.x (see outputs.md §1.4). */
+export type InfluxFieldType = 'float' | 'integer' | 'uint' | 'string' | 'boolean';
+
+export interface InfluxField {
+  type: InfluxFieldType;
+  value: number | string | boolean;
+}
+
+export type InfluxVersion = 1 | 2 | 3;
+
+export interface InfluxPoint {
+  measurement: string;
+  /** Tag order is kept as given. Empty or undefined values are omitted by the encoder. */
+  tags: Record<string, string | undefined>;
+  fields: Record<string, InfluxField>;
+  /** Point time in ms since the epoch. Absent: the encoder uses "now". */
+  timeMs?: number;
+  /**
+   * Nanoseconds to add to `timeMs` (0..999 999). Lets distinct events of the same
+   * millisecond keep distinct points, and a retried write rewrite the same point.
+   */
+  timeNsOffset?: number;
+}
+
+/** One Prometheus gauge sample. */
+export interface PromSample {
+  name: string;
+  help: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** One MQTT publication. */
+export interface MqttMessage {
+  topic: string;
+  payload: string;
+  retain?: boolean;
+}
+
+/** A New Relic Metric API gauge (https://docs.newrelic.com/docs/data-apis/ingest-apis/metric-api/). */
+export interface NewRelicMetric {
+  name: string;
+  type: 'gauge';
+  value: number;
+  timestampMs: number;
+  attributes: Record<string, string | number | boolean>;
+}
+
+/** A New Relic Event API event (custom event type). */
+export interface NewRelicEvent {
+  eventType: string;
+  timestampMs: number;
+  attributes: Record<string, string | number | boolean>;
+}
+
+/** A New Relic Log API entry. */
+export interface NewRelicLog {
+  timestampMs: number;
+  message: string;
+  attributes: Record<string, string | number | boolean>;
+}
