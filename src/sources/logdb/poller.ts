@@ -1,0 +1,239 @@
+/**
+ * Sense log database poller (sense-inputs.md §6; upstream ≤ v10, described in the
+ * product's docs). Every `pollingInterval` ms it reads warnings, errors and fatals of the
+ * last `queryPeriod` from `QLogs.public.log_entries` and emits each row exactly once.
+ *
+ * Fixed compared with upstream (sense-inputs.md §13.5): rows are de-duplicated by id across
+ * polls (upstream re-read each row about five times), the level list and the period are
+ * query parameters (never SQL text), no level selected is a startup error, a row with a
+ * null or odd payload is emitted with an empty message instead of aborting the poll, and
+ * a poll still running when the next is due makes that tick skip.
+ *
+ * De-duplication: a set of emitted ids bounded to `seenCapacity`; ids evicted from it
+ * raise a floor below which rows count as seen. Rows committed out of id order (concurrent
+ * writers) are still caught as long as they arrive within the last `seenCapacity` rows.
+ */
+import pg from 'pg';
+import type { Logger } from '../../logging/logger.ts';
+import { systemTimers, type Timers } from '../../ops/timers.ts';
+import type { LogDbRecord } from '../../records/logdb.ts';
+
+export interface LogDbPollerOptions {
+  /** `logdb.host`. */
+  host: string;
+  /** `logdb.port` (Sense's bundled PostgreSQL: 4432). */
+  port?: number;
+  /** Database name (Sense: `QLogs`). */
+  database?: string;
+  /** `logdb.qlogsReaderUser`. */
+  user: string;
+  /** `logdb.qlogsReaderPwd`. */
+  password: string;
+  /** `logdb.pollingInterval`, ms. */
+  pollingInterval: number;
+  /** `logdb.queryPeriod`, e.g. `5 minutes` (default). */
+  queryPeriod?: string;
+  /** `logdb.extractErrors` (default true): levels ERROR and FATAL. */
+  extractErrors?: boolean;
+  /** `logdb.extractWarnings` (default true): level WARN. */
+  extractWarnings?: boolean;
+  /** `logdb.extractInfo` (default false): level INFO. */
+  extractInfo?: boolean;
+  log: Logger;
+  onRecord: (record: LogDbRecord) => void;
+  /** Called once per failed poll (for error tracking). */
+  onError?: (error: unknown) => void;
+  timers?: Timers;
+  /** Emitted ids remembered for de-duplication (default 50 000). */
+  seenCapacity?: number;
+  /** Rows fetched per query; a poll pages through more (default 5 000). */
+  pageSize?: number;
+  connectionTimeoutMs?: number;
+  queryTimeoutMs?: number;
+}
+
+export interface LogDbPoller {
+  /** Runs one poll now; resolves with the number of rows emitted (0 when skipped or failed). */
+  pollOnce(): Promise<number>;
+  /** Stops the timer and closes the connection pool. */
+  stop(): Promise<void>;
+}
+
+const PERIOD = /^\s*(\d{1,6})\s*(second|minute|hour|day)s?\s*$/i;
+
+const QUERY = `SELECT id::text AS id, entry_timestamp, entry_level, process_host, process_name, payload
+FROM public.log_entries
+WHERE entry_level = ANY($1::text[])
+  AND entry_timestamp > now() - $2::interval
+  AND id > $3::bigint
+ORDER BY id
+LIMIT $4`;
+
+interface Row {
+  id: string;
+  entry_timestamp: Date | string | null;
+  entry_level: string | null;
+  process_host: string | null;
+  process_name: string | null;
+  payload: unknown;
+}
+
+/** Validates the options and builds the level list; throws naming the key. */
+function levelsOf(options: LogDbPollerOptions): string[] {
+  const levels: string[] = [];
+  if (options.extractErrors !== false) levels.push('ERROR', 'FATAL');
+  if (options.extractWarnings !== false) levels.push('WARN');
+  if (options.extractInfo === true) levels.push('INFO');
+  if (levels.length === 0) {
+    throw new Error('logdb: extractErrors, extractWarnings and extractInfo are all false; nothing to read');
+  }
+  return levels;
+}
+
+export function createLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
+  const levels = levelsOf(options);
+  const period = options.queryPeriod ?? '5 minutes';
+  if (!PERIOD.test(period)) {
+    throw new Error(`logdb.queryPeriod: "${period}" is not a period such as "5 minutes" or "1 hour"`);
+  }
+  if (!Number.isFinite(options.pollingInterval) || options.pollingInterval < 1000) {
+    throw new Error('logdb.pollingInterval: must be a number of milliseconds, at least 1000');
+  }
+  const { log } = options;
+  const capacity = options.seenCapacity ?? 50_000;
+  const pageSize = options.pageSize ?? 5000;
+  const seen = new Set<string>();
+  let floor = -1n;
+  let running = false;
+  let failing = false;
+
+  const pool = new pg.Pool({
+    host: options.host,
+    port: options.port ?? 4432,
+    database: options.database ?? 'QLogs',
+    user: options.user,
+    password: options.password,
+    max: 1,
+    idleTimeoutMillis: Math.max(options.pollingInterval * 2, 30_000),
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
+    application_name: 'butler-sos',
+  });
+  // Errors of idle connections (database restarted, network cut) arrive here; the next
+  // poll reconnects. Without a listener they would crash the process.
+  pool.on('error', (error) => log.warn(`LOG DB: Connection to the log database lost: ${error.message}`));
+
+  const remember = (id: string): void => {
+    seen.add(id);
+    if (seen.size > capacity) {
+      const oldest = seen.values().next().value as string;
+      seen.delete(oldest);
+      const n = BigInt(oldest);
+      if (n > floor) floor = n;
+    }
+  };
+
+  const toRecord = (row: Row): LogDbRecord => {
+    let payload: unknown = row.payload;
+    if (typeof payload === 'string') {
+      try {
+        payload = JSON.parse(payload);
+      } catch {
+        payload = null;
+      }
+    }
+    const object =
+      payload && typeof payload === 'object' && !Array.isArray(payload)
+        ? (payload as Record<string, unknown>)
+        : null;
+    const message = object && typeof object.Message === 'string' ? object.Message : '';
+    const time =
+      row.entry_timestamp instanceof Date
+        ? row.entry_timestamp.getTime()
+        : Date.parse(String(row.entry_timestamp));
+    return {
+      kind: 'logdb',
+      id: row.id,
+      timeMs: Number.isFinite(time) ? time : Date.now(),
+      level: row.entry_level ?? '',
+      processHost: row.process_host ?? '',
+      processName: row.process_name ?? '',
+      message,
+      payload: object,
+    };
+  };
+
+  const pollOnce = async (): Promise<number> => {
+    if (running) {
+      log.debug('LOG DB: Previous query still running; skipping this poll');
+      return 0;
+    }
+    running = true;
+    let emitted = 0;
+    try {
+      let cursor = floor;
+      for (;;) {
+        const result = await pool.query<Row>(QUERY, [levels, period, cursor.toString(), pageSize]);
+        for (const row of result.rows) {
+          cursor = BigInt(row.id);
+          if (seen.has(row.id) || cursor <= floor) continue;
+          remember(row.id);
+          emitted++;
+          try {
+            options.onRecord(toRecord(row));
+          } catch (error) {
+            log.error(
+              `LOG DB: Error handling log row ${row.id}: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
+        }
+        if (result.rows.length < pageSize) break;
+      }
+      if (failing) log.info('LOG DB: Log database reachable again');
+      failing = false;
+      log.verbose(`LOG DB: ${emitted} new log rows`);
+      return emitted;
+    } catch (error) {
+      // One error line per outage; the rest at debug, so a down database does not flood the log.
+      const text = `LOG DB: Error querying the log database: ${error instanceof Error ? error.message : String(error)}`;
+      if (!failing) log.error(text);
+      else log.debug(text);
+      failing = true;
+      options.onError?.(error);
+      return emitted;
+    } finally {
+      running = false;
+    }
+  };
+
+  return {
+    pollOnce,
+    stop: () => pool.end(),
+  };
+}
+
+/**
+ * Starts polling: once immediately (a deliberate difference: upstream waited one interval),
+ * then every `pollingInterval` ms.
+ */
+export function startLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
+  const poller = createLogDbPoller(options);
+  const timers = options.timers ?? systemTimers;
+  let stopped = false;
+  let handle: unknown;
+  const tick = (): void => {
+    if (stopped) return;
+    void poller.pollOnce().finally(() => {
+      if (!stopped) handle = timers.setTimeout(tick, options.pollingInterval);
+    });
+  };
+  tick();
+  return {
+    pollOnce: poller.pollOnce,
+    async stop() {
+      stopped = true;
+      if (handle !== undefined) timers.clearTimeout(handle);
+      await poller.stop();
+    },
+  };
+}
