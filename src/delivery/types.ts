@@ -1,0 +1,89 @@
+/**
+ * The contracts between the delivery queue, the sinks it writes to and the overflow store
+ * (issue 5's disk spool) it hands items to when it cannot keep them in memory.
+ */
+
+/** Why an item was dropped. Every drop is counted under one of these (or an overflow's own). */
+export type DropReason = 'queue_full' | 'shutdown' | 'rejected' | 'overflow_failed' | (string & {});
+
+export type DeliveryErrorKind = 'retryable' | 'rejected';
+
+/**
+ * What a sink throws when a write fails.
+ * - `retryable`: the destination is down, slow, overloaded (network errors, timeouts, 5xx,
+ *   429). The queue writes the same batch again after a backoff, forever, until it is
+ *   delivered or the queue closes.
+ * - `rejected`: the destination refused the content (4xx). Retrying the same batch would
+ *   fail again. With `badItems` (indexes into the batch) the queue drops exactly those and
+ *   writes the rest; without, it splits the batch in halves until the bad items are isolated,
+ *   so the good items still land and only the bad ones are dropped (reason `rejected`).
+ * Anything else a sink throws is treated as retryable.
+ */
+export class DeliveryError extends Error {
+  readonly kind: DeliveryErrorKind;
+  readonly badItems: readonly number[] | undefined;
+  constructor(
+    message: string,
+    options: { kind: DeliveryErrorKind; badItems?: readonly number[]; cause?: unknown },
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DeliveryError';
+    this.kind = options.kind;
+    this.badItems = options.badItems;
+  }
+}
+
+/** A destination. `signal` aborts a write when a closing queue runs out of time. */
+export interface DeliverySink<T> {
+  write(batch: T[], signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Where items go when the memory queue cannot hold them, instead of being dropped:
+ * when the queue is full (`queue_full`) or closing with items left (`shutdown`).
+ * Issue 5's disk spool implements this; the queue works the same with or without one.
+ *
+ * Replay is pull-based with an explicit commit, so that nothing is lost between reading an
+ * item back and delivering it (at-least-once): the queue reads the oldest items with
+ * `peek(max)`, writes them to the sink (with the same retries and rejected-batch handling
+ * as fresh items) and only then calls `commit(count)` to remove them. After a crash between
+ * peek and commit, the same items are replayed again on the next start. The queue replays
+ * when its writer is free, taking turns with fresh items so neither starves; it never
+ * replays while the destination is failing (the writer is then busy retrying) or closing.
+ *
+ * Order is kept within the memory path and within the replay, not across the two: items
+ * spooled while the memory queue was full arrive after some newer ones. InfluxDB points
+ * carry their own timestamps, so this changes nothing stored.
+ */
+export interface Overflow<T> {
+  /** Stores items durably. Rejecting means they could not be kept: the queue counts them
+   * dropped, with the error's `reason` property if it has one, else `overflow_failed`. */
+  accept(items: T[], reason: 'queue_full' | 'shutdown'): Promise<void>;
+  /** Items waiting to be replayed. */
+  size(): number;
+  /** Up to `max` of the oldest waiting items, without removing them. */
+  peek(max: number): Promise<T[]>;
+  /** Removes the `count` oldest items (they were delivered or counted as dropped). */
+  commit(count: number): Promise<void>;
+  /** Optional: the queue registers a callback to call when items become available for
+   * replay that the queue did not hand over itself (e.g. found on disk after a restart). */
+  onAvailable?(listener: () => void): void;
+}
+
+export interface DeliveryStats {
+  /** Items waiting in memory. */
+  queued: number;
+  /** Items in the write being attempted now (including retries). */
+  inFlight: number;
+  /** Items in the overflow store waiting for replay (0 without one). */
+  spooled: number;
+  /** Items handed to the overflow store so far. */
+  overflowed: number;
+  /** Items the sink accepted. */
+  delivered: number;
+  /** Write attempts that were retries of a failed write. */
+  retried: number;
+  /** Items dropped, by reason. */
+  dropped: Record<string, number>;
+  lastError?: { message: string; at: string };
+}
