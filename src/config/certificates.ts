@@ -1,0 +1,63 @@
+/**
+ * Checks, before anything starts, that the Sense client certificate files can be read
+ * (upstream only finds out at the first poll, 30 s later, and crashes).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isPlaceholder } from './formats.ts';
+import type { ConfigIssue } from './issues.ts';
+import { formatPath, type KeyPath } from './paths.ts';
+import { certificatesNeeded } from './placeholders.ts';
+import type { ButlerSosConfig } from './schema.ts';
+
+const CERT_KEYS = ['clientCert', 'clientCertKey', 'clientCertCA'] as const;
+
+/**
+ * Problems with the certificate files, naming key and file, when a feature needs them (a server
+ * to poll, or app name extraction). Relative paths resolve against `baseDir` (default: the
+ * working directory, as upstream's health poll does). Placeholders are left to findPlaceholders.
+ */
+export function checkCertificateFiles(
+  config: ButlerSosConfig,
+  lineOf: (path: KeyPath) => number | undefined = () => undefined,
+  baseDir = process.cwd(),
+): ConfigIssue[] {
+  if (!certificatesNeeded(config)) return [];
+  const cert = config['Butler-SOS'].cert;
+  const issues: ConfigIssue[] = [];
+  for (const key of CERT_KEYS) {
+    const path = ['Butler-SOS', 'cert', key];
+    const value = cert[key];
+    if (isPlaceholder(value)) continue;
+    const issue = (message: string): ConfigIssue => ({
+      path: formatPath(path),
+      line: lineOf(path),
+      found: value === '' ? 'nothing' : `"${value}"`,
+      expected: 'the path of a readable PEM file',
+      message,
+      phase: 'certificate',
+    });
+    if (value.trim() === '') {
+      issues.push(issue(`is not set; the Sense client certificates are needed to poll the servers`));
+      continue;
+    }
+    const file = resolve(baseDir, value);
+    try {
+      if (statSync(file).isDirectory()) {
+        issues.push(issue(`certificate file ${file} is a directory, not a file`));
+        continue;
+      }
+      readFileSync(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      issues.push(
+        issue(
+          code === 'ENOENT'
+            ? `certificate file ${file} does not exist`
+            : `certificate file ${file} cannot be read (${code ?? (error as Error).message})`,
+        ),
+      );
+    }
+  }
+  return issues;
+}

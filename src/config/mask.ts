@@ -1,0 +1,205 @@
+/**
+ * Secret masking for the config view and for anything that is logged or printed.
+ *
+ * maskConfig follows upstream's newer ([main]) obfuscation rules, a superset of v14's
+ * (reference/config-and-ops.md §11.2): mask = first N characters + exactly ten `*`.
+ * - Secrets are always masked completely, whatever `obfuscate` says: every key whose name looks
+ *   like a credential (password, token, API key, passphrase, secret, ...), the New Relic header
+ *   values (upstream v14 leaks them) and the per-server HTTP header values.
+ * - With `obfuscate` (the default), host names, paths, topics, ids get the partial masks of §11.2.
+ * createSecretRedactor removes the secret values of a config from any text (log lines, errors).
+ */
+import type { KeyPath } from './paths.ts';
+
+export const MASK = '**********';
+
+const SECRET_KEY_NAME =
+  /password|passwd|pwd|secret|token|api[-_]?key|api[-_]?token|access[-_]?key|passphrase|client[-_]?secret/i;
+
+type Pattern = readonly string[];
+const ANY = '*';
+
+/** Paths whose values are secret although their key name does not say so. */
+const SECRET_PATHS: Pattern[] = [
+  ['Butler-SOS', 'newRelic', 'event', 'header', ANY, 'value'],
+  ['Butler-SOS', 'newRelic', 'metric', 'header', ANY, 'value'],
+  ['Butler-SOS', 'serversToMonitor', 'servers', ANY, 'headers', ANY],
+];
+
+/** Partial masks: keep the first N characters (§11.2 plus [main] additions). */
+const PARTIAL_MASKS: Array<[Pattern, number]> = [
+  [['Butler-SOS', 'configVisualisation', 'host'], 3],
+  [['Butler-SOS', 'heartbeat', 'remoteURL'], 10],
+  [['Butler-SOS', 'thirdPartyToolsCredentials', 'newRelic', ANY, 'accountId'], 3],
+  [['Butler-SOS', 'userEvents', 'udpServerConfig', 'serverHost'], 3],
+  [['Butler-SOS', 'userEvents', 'udpServerConfig', 'allowedSources', ANY], 3],
+  [['Butler-SOS', 'userEvents', 'sendToMQTT', 'postTo', ANY, 'topic'], 10],
+  [['Butler-SOS', 'logEvents', 'udpServerConfig', 'serverHost'], 3],
+  [['Butler-SOS', 'logEvents', 'udpServerConfig', 'allowedSources', ANY], 3],
+  [['Butler-SOS', 'logEvents', 'sendToMQTT', 'baseTopic'], 10],
+  [
+    [
+      'Butler-SOS',
+      'logEvents',
+      'enginePerformanceMonitor',
+      'monitorFilter',
+      'appSpecific',
+      'app',
+      ANY,
+      'include',
+      ANY,
+      'appId',
+    ],
+    5,
+  ],
+  [
+    [
+      'Butler-SOS',
+      'logEvents',
+      'enginePerformanceMonitor',
+      'monitorFilter',
+      'appSpecific',
+      'app',
+      ANY,
+      'include',
+      ANY,
+      'appName',
+    ],
+    5,
+  ],
+  [['Butler-SOS', 'cert', 'clientCert'], 10],
+  [['Butler-SOS', 'cert', 'clientCertKey'], 10],
+  [['Butler-SOS', 'cert', 'clientCertCA'], 10],
+  [['Butler-SOS', 'mqttConfig', 'brokerHost'], 3],
+  [['Butler-SOS', 'prometheus', 'host'], 3],
+  [['Butler-SOS', 'prometheus', 'nodeMetricsHost'], 3],
+  [['Butler-SOS', 'influxdbConfig', 'host'], 3],
+  [['Butler-SOS', 'influxdbConfig', 'v2Config', 'org'], 3],
+  [['Butler-SOS', 'influxdbConfig', 'v2Config', 'bucket'], 3],
+  [['Butler-SOS', 'influxdbConfig', 'v1Config', 'auth', 'username'], 3],
+  [['Butler-SOS', 'appNames', 'hostIP'], 3],
+  [['Butler-SOS', 'serversToMonitor', 'servers', ANY, 'host'], 3],
+  [['Butler-SOS', 'serversToMonitor', 'servers', ANY, 'userSessions', 'host'], 3],
+  [
+    ['Butler-SOS', 'serversToMonitor', 'servers', ANY, 'userSessions', 'virtualProxies', ANY, 'virtualProxy'],
+    3,
+  ],
+];
+
+function matches(path: KeyPath, pattern: Pattern): boolean {
+  if (path.length !== pattern.length) return false;
+  return pattern.every((part, i) => part === ANY || part === String(path[i]));
+}
+
+/** True when the value at `path` (or anything below it) is a secret. */
+export function isSecretPath(path: KeyPath): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    if (typeof segment === 'string' && SECRET_KEY_NAME.test(segment)) return true;
+    const prefix = path.slice(0, i + 1);
+    if (SECRET_PATHS.some((pattern) => matches(prefix, pattern))) return true;
+  }
+  return false;
+}
+
+function partialMaskLength(path: KeyPath): number | undefined {
+  return PARTIAL_MASKS.find(([pattern]) => matches(path, pattern))?.[1];
+}
+
+/** First `keep` characters of the value followed by ten `*`. */
+export function maskValue(value: unknown, keep = 0): string {
+  return String(value).slice(0, keep) + MASK;
+}
+
+export interface MaskOptions {
+  /** Apply the partial masks of host names, paths, topics and ids too (default true). Secrets are always masked. */
+  obfuscate?: boolean;
+}
+
+/** Deep copy of `config` with secrets (and, with `obfuscate`, sensitive details) masked. Never throws on nulls. */
+export function maskConfig<T>(config: T, options: MaskOptions = {}): T {
+  const obfuscate = options.obfuscate ?? true;
+  const visit = (value: unknown, path: KeyPath, secret: boolean): unknown => {
+    const isSecret = secret || isSecretPath(path);
+    if (Array.isArray(value)) return value.map((item, i) => visit(item, [...path, i], isSecret));
+    if (value !== null && typeof value === 'object') {
+      const copy: Record<string, unknown> = {};
+      for (const [key, child] of Object.entries(value)) copy[key] = visit(child, [...path, key], isSecret);
+      return copy;
+    }
+    if (value === null || value === undefined) return value;
+    if (isSecret) return MASK;
+    if (obfuscate) {
+      const keep = partialMaskLength(path);
+      if (keep !== undefined) return maskValue(value, keep);
+    }
+    return value;
+  };
+  return visit(config, [], false) as T;
+}
+
+/** Secret values shorter than this are not searched for in text: replacing e.g. every "a" would garble logs. */
+const MIN_REDACTED_LENGTH = 3;
+export const REDACTED = '[REDACTED]';
+
+interface Replacement {
+  value: string;
+  replacement: string;
+}
+
+function collectSecrets(config: unknown): Replacement[] {
+  const found: Replacement[] = [];
+  const visit = (value: unknown, path: KeyPath, secret: boolean): void => {
+    const isSecret = secret || isSecretPath(path);
+    if (Array.isArray(value))
+      value.forEach((item, i) => {
+        visit(item, [...path, i], isSecret);
+      });
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) visit(child, [...path, key], isSecret);
+    } else if (value !== null && value !== undefined) {
+      const text = String(value);
+      if (isSecret) found.push({ value: text, replacement: MASK });
+      // The heartbeat URL often embeds a token: show only its beginning, as the config view does.
+      else if (matches(path, ['Butler-SOS', 'heartbeat', 'remoteURL']) && text.length > 10)
+        found.push({ value: text, replacement: maskValue(text, 10) });
+    }
+  };
+  visit(config, [], false);
+  return found;
+}
+
+/** The forms a secret takes inside log text: as is, JSON-escaped, URL-encoded. */
+function variants(value: string): string[] {
+  const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
+  return [...forms].filter((form) => form.length >= MIN_REDACTED_LENGTH);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Generic shapes of credentials in text, redacted even when they are not in the config. */
+const GENERIC_PATTERNS: Array<[RegExp, string]> = [
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]*@/gi, `$1${REDACTED}@`],
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
+  [/\b(api-key|x-insert-key|x-license-key)(["']?\s*[:=]\s*["']?)[^\s"',;}]+/gi, `$1$2${REDACTED}`],
+];
+
+/**
+ * Returns a function that replaces every secret value of `config` (passwords, tokens, API keys,
+ * passphrases, header values) in a text, plus generic credential shapes (URL user:password,
+ * bearer tokens, Api-Key headers). Create it after command line overrides are applied.
+ */
+export function createSecretRedactor(config: unknown): (text: string) => string {
+  const byForm = new Map<string, string>();
+  for (const { value, replacement } of collectSecrets(config)) {
+    for (const form of variants(value)) if (!byForm.has(form)) byForm.set(form, replacement);
+  }
+  // Longest first, so a secret containing another one is replaced whole.
+  const forms = [...byForm.keys()].sort((a, b) => b.length - a.length);
+  const pattern = forms.length > 0 ? new RegExp(forms.map(escapeRegExp).join('|'), 'g') : undefined;
+  return (text: string): string => {
+    let out = pattern ? text.replace(pattern, (hit) => byForm.get(hit) ?? MASK) : text;
+    for (const [generic, replacement] of GENERIC_PATTERNS) out = out.replace(generic, replacement);
+    return out;
+  };
+}
