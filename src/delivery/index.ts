@@ -1,0 +1,14 @@
+export {
+  createDeliveryQueue,
+  type DeliveryQueue,
+  type DeliveryQueueOptions,
+  type RetryOptions,
+} from './queue.ts';
+export {
+  DeliveryError,
+  type DeliveryErrorKind,
+  type DeliverySink,
+  type DeliveryStats,
+  type DropReason,
+  type Overflow,
+} from './types.ts';
