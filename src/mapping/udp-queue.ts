@@ -1,0 +1,182 @@
+/**
+ * UDP queue metrics → InfluxDB `log_events_queue` / `user_events_queue` (outputs.md
+ * §1.6.8). Message counters are deltas since the previous successful write (the listener's
+ * window, reset by the caller after the write succeeded).
+ */
+import type { UdpListenerStats, UdpWindow } from '../udp/listener.ts';
+import { type TagList, tagListToObject, v3TagValue } from './log-event.ts';
+import type { InfluxField, InfluxPoint, InfluxVersion, PromSample } from './shapes.ts';
+
+export interface QueueMetricsInfluxConfig {
+  /** `log_events` or `user_events`. */
+  queueType: 'log_events' | 'user_events';
+  /** `...queueMetrics.influxdb.measurementName` (default `<queueType>_queue`). */
+  measurementName?: string;
+  /** `...queueMetrics.influxdb.tags`. */
+  tags?: TagList;
+  /** This machine's host name (upstream meant to write it; it wrote `undefined`). */
+  hostname: string;
+}
+
+/** Counter-like fields: float in v1 (no client schema), integer in v2/v3. */
+export const QUEUE_INT_TYPE: Readonly<Record<InfluxVersion, 'float' | 'integer'>> = {
+  1: 'float',
+  2: 'integer',
+  3: 'integer',
+};
+
+/** Element at index ceil(0.95·n)−1 of the sorted window (0 when empty), as upstream computes it. */
+export function p95(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.95 * sorted.length) - 1]!;
+}
+
+export function queueMetricsToInflux(
+  stats: UdpListenerStats,
+  window: UdpWindow,
+  version: InfluxVersion,
+  cfg: QueueMetricsInfluxConfig,
+  nowMs: number = Date.now(),
+): InfluxPoint {
+  const intType = QUEUE_INT_TYPE[version];
+  const int = (value: number): InfluxField => ({ type: intType, value });
+  const float = (value: number): InfluxField => ({ type: 'float', value });
+  const times = window.processingTimesMs;
+  const sum = times.reduce((a, b) => a + b, 0);
+  const max = times.reduce((a, b) => Math.max(a, b), 0);
+  const dropped = window.dropped.too_large + window.dropped.rate_limited + window.dropped.queue_full;
+  const t = version === 3 ? v3TagValue : (v: string) => v;
+  const tags: Record<string, string | undefined> = { queue_type: cfg.queueType, host: t(cfg.hostname) };
+  const extra = tagListToObject(cfg.tags);
+  for (const name in extra) tags[name] = t(extra[name]!);
+  return {
+    measurement: cfg.measurementName || `${cfg.queueType}_queue`,
+    tags,
+    fields: {
+      queue_size: int(stats.queueSize),
+      queue_max_size: int(stats.maxSize),
+      queue_utilization_pct: float(stats.utilizationPct),
+      // v14 name, and v15's name for the same value so both generations of dashboards work.
+      queue_pending: int(stats.running),
+      queue_running: int(stats.running),
+      messages_received: int(window.received),
+      messages_queued: int(window.accepted),
+      messages_processed: int(window.processed),
+      messages_failed: int(window.failed),
+      messages_dropped_total: int(dropped),
+      messages_dropped_rate_limit: int(window.dropped.rate_limited),
+      messages_dropped_queue_full: int(window.dropped.queue_full),
+      messages_dropped_size: int(window.dropped.too_large),
+      // Beyond upstream (v15 drops these without counting them).
+      messages_dropped_source: int(window.dropped.source_not_allowed),
+      processing_time_avg_ms: float(times.length === 0 ? 0 : sum / times.length),
+      processing_time_p95_ms: float(p95(times)),
+      processing_time_max_ms: float(max),
+      rate_limit_current: int(stats.rateLimitCurrent),
+      backpressure_active: int(stats.backpressureActive ? 1 : 0),
+    },
+    timeMs: nowMs,
+  };
+}
+
+/** A Prometheus sample with its metric type (structurally the Prometheus sink's collected sample). */
+export interface UdpPromSample extends PromSample {
+  type: 'gauge' | 'counter';
+}
+
+/**
+ * The listener's own counters for `/metrics` (beyond upstream, which exposes none): every
+ * datagram's fate by reason, kernel drops, queue depth and the receive buffer obtained.
+ * `rejected` adds the parser/filter outcomes of the handler behind the listener.
+ */
+export function udpStatsToProm(
+  stats: UdpListenerStats,
+  queueType: 'log_events' | 'user_events',
+  handler?: { emitted: number; rejected: Record<string, number> },
+): UdpPromSample[] {
+  const labels = { queue_type: queueType };
+  const out: UdpPromSample[] = [
+    {
+      name: 'butlersos_udp_datagrams_received_total',
+      help: 'UDP datagrams received (from allowed senders)',
+      type: 'counter',
+      labels,
+      value: stats.received,
+    },
+    {
+      name: 'butlersos_udp_datagrams_processed_total',
+      help: 'UDP datagrams handled',
+      type: 'counter',
+      labels,
+      value: stats.processed,
+    },
+    {
+      name: 'butlersos_udp_datagrams_failed_total',
+      help: 'UDP datagrams whose handling threw',
+      type: 'counter',
+      labels,
+      value: stats.failed,
+    },
+  ];
+  for (const [reason, value] of Object.entries(stats.dropped)) {
+    out.push({
+      name: 'butlersos_udp_datagrams_dropped_total',
+      help: 'UDP datagrams dropped before handling, by reason',
+      type: 'counter',
+      labels: { ...labels, reason },
+      value,
+    });
+  }
+  if (stats.kernelDrops !== undefined) {
+    out.push({
+      name: 'butlersos_udp_datagrams_dropped_total',
+      help: 'UDP datagrams dropped before handling, by reason',
+      type: 'counter',
+      labels: { ...labels, reason: 'kernel_receive_buffer' },
+      value: stats.kernelDrops,
+    });
+  }
+  out.push(
+    {
+      name: 'butlersos_udp_queue_size',
+      help: 'UDP datagrams waiting',
+      type: 'gauge',
+      labels,
+      value: stats.queueSize,
+    },
+    {
+      name: 'butlersos_udp_queue_peak',
+      help: 'Most UDP datagrams ever waiting at once',
+      type: 'gauge',
+      labels,
+      value: stats.queuePeak,
+    },
+    {
+      name: 'butlersos_udp_receive_buffer_bytes',
+      help: 'Socket receive buffer granted by the kernel',
+      type: 'gauge',
+      labels,
+      value: stats.receiveBuffer.obtainedBytes,
+    },
+  );
+  if (handler !== undefined) {
+    out.push({
+      name: 'butlersos_udp_events_forwarded_total',
+      help: 'Events parsed and handed to the destinations',
+      type: 'counter',
+      labels,
+      value: handler.emitted,
+    });
+    for (const [reason, value] of Object.entries(handler.rejected)) {
+      out.push({
+        name: 'butlersos_udp_events_rejected_total',
+        help: 'Datagrams not forwarded as events, by reason (malformed, filtered, dropped by rule)',
+        type: 'counter',
+        labels: { ...labels, reason },
+        value,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { p95, queueMetricsToInflux, udpStatsToProm } from '../../../src/mapping/udp-queue.ts';
+import type { UdpListenerStats, UdpWindow } from '../../../src/udp/listener.ts';
+
+const dropped = { too_large: 1, source_not_allowed: 4, rate_limited: 2, queue_full: 3 };
+const stats: UdpListenerStats = {
+  received: 100,
+  accepted: 94,
+  processed: 94,
+  failed: 0,
+  dropped,
+  droppedTotal: 10,
+  receiveBuffer: { requestedBytes: 1, obtainedBytes: 2 },
+  kernelDrops: 0,
+  kernelRxQueueBytes: 0,
+  queueSize: 5,
+  queuePeak: 9,
+  running: 2,
+  maxSize: 200,
+  utilizationPct: 2.5,
+  backpressureActive: true,
+  rateLimitCurrent: 60,
+};
+const window: UdpWindow = {
+  received: 100,
+  accepted: 94,
+  processed: 94,
+  failed: 0,
+  dropped,
+  droppedTotal: 10,
+  processingTimesMs: [1, 5, 2, 4, 3],
+};
+
+describe('queue metrics → InfluxDB', () => {
+  it('v1: upstream names, counters as floats, tags queue_type + host + config tags', () => {
+    const p = queueMetricsToInflux(
+      stats,
+      window,
+      1,
+      {
+        queueType: 'log_events',
+        hostname: 'butler-host',
+        tags: [{ name: 'qs_env', value: 'dev' }],
+      },
+      42,
+    );
+    assert.equal(p.measurement, 'log_events_queue');
+    assert.deepEqual(p.tags, { queue_type: 'log_events', host: 'butler-host', qs_env: 'dev' });
+    assert.equal(p.timeMs, 42);
+    assert.deepEqual(p.fields.queue_size, { type: 'float', value: 5 });
+    assert.deepEqual(
+      p.fields.messages_dropped_total,
+      { type: 'float', value: 6 },
+      'size + rate limit + queue full',
+    );
+    assert.deepEqual(p.fields.processing_time_avg_ms, { type: 'float', value: 3 });
+    assert.deepEqual(p.fields.processing_time_p95_ms, { type: 'float', value: 5 });
+    assert.deepEqual(p.fields.processing_time_max_ms, { type: 'float', value: 5 });
+    assert.deepEqual(p.fields.backpressure_active, { type: 'float', value: 1 });
+    assert.equal(p.fields.queue_pending?.value, 2);
+    assert.equal(p.fields.queue_running?.value, 2);
+  });
+
+  it('v2/v3: integers for counters, floats for percentages and times; configured name', () => {
+    const p = queueMetricsToInflux(stats, window, 2, {
+      queueType: 'user_events',
+      hostname: 'h',
+      measurementName: 'uq',
+    });
+    assert.equal(p.measurement, 'uq');
+    assert.equal(p.fields.messages_received?.type, 'integer');
+    assert.equal(p.fields.queue_utilization_pct?.type, 'float');
+    assert.equal(
+      queueMetricsToInflux(stats, window, 3, { queueType: 'user_events', hostname: 'h' }).measurement,
+      'user_events_queue',
+    );
+  });
+
+  it('p95 is the sorted element at ceil(0.95·n)−1', () => {
+    assert.equal(p95([]), 0);
+    assert.equal(p95(Array.from({ length: 100 }, (_, i) => 100 - i)), 95);
+  });
+});
+
+describe('listener stats → Prometheus', () => {
+  it('exposes every drop reason incl. kernel drops, and handler rejections', () => {
+    const samples = udpStatsToProm({ ...stats, kernelDrops: 7 }, 'log_events', {
+      emitted: 90,
+      rejected: { too_few_fields: 3, unknown_marker: 1 },
+    });
+    const drop = (reason: string) =>
+      samples.find((s) => s.name === 'butlersos_udp_datagrams_dropped_total' && s.labels.reason === reason)
+        ?.value;
+    assert.equal(drop('queue_full'), 3);
+    assert.equal(drop('source_not_allowed'), 4);
+    assert.equal(drop('kernel_receive_buffer'), 7);
+    const rejected = samples.find(
+      (s) => s.name === 'butlersos_udp_events_rejected_total' && s.labels.reason === 'too_few_fields',
+    );
+    assert.equal(rejected?.value, 3);
+    assert.ok(samples.every((s) => s.labels.queue_type === 'log_events'));
+    assert.equal(
+      udpStatsToProm({ ...stats, kernelDrops: undefined }, 'user_events').some(
+        (s) => s.labels.reason === 'kernel_receive_buffer',
+      ),
+      false,
+    );
+  });
+});
