@@ -780,6 +780,62 @@ const serversToMonitor = section(
   'Sense servers.',
 );
 
+// ---- Keys of this implementation (not in upstream Butler SOS; all optional) ----
+
+const webUi = section(
+  {
+    enable: bool(false, 'Serve the live web UI (overview, log events, delivery status, config view).'),
+    host: str('127.0.0.1', 'Bind address of the web UI; keep it on localhost unless a proxy guards it.'),
+    port: port(3100, 'TCP port of the web UI.'),
+  },
+  'Live web UI (this implementation).',
+);
+
+const localStore = section(
+  {
+    enable: bool(
+      false,
+      'Keep recent history in an embedded SQLite database (a destination; feeds the web UI).',
+    ),
+    file: str('data/butler-sos.sqlite', 'Database file, relative to the working directory unless absolute.'),
+    retentionHours: positive(24, 'Hours of history kept.'),
+    maxSizeMB: positive(200, 'Largest database size; the oldest rows are pruned beyond it.'),
+  },
+  'Local store (this implementation).',
+);
+
+const delivery = section(
+  {
+    spoolEnable: bool(
+      true,
+      'Spool to disk what a destination cannot take now, and replay it when it recovers.',
+    ),
+    spoolDirectory: str(
+      'spool',
+      'Folder of the disk spools, relative to the working directory unless absolute.',
+    ),
+    spoolMaxMB: positive(1024, 'Largest disk use of all spools of one destination queue.'),
+    memoryQueueMax: count(100000, 'Most records held in memory per destination queue before spooling.'),
+    flushIntervalMs: positive(1000, 'Longest time a record waits for its batch to fill.'),
+    shutdownDeadlineMs: positive(
+      10000,
+      'On SIGTERM/SIGINT: time allowed to flush before the rest is spooled.',
+    ),
+  },
+  'Delivery to push destinations (this implementation).',
+);
+
+const telemetry = section(
+  {
+    host: str(
+      'https://eu.i.posthog.com',
+      'PostHog host receiving anonymous telemetry (env BUTLER_SOS_TELEMETRY_HOST).',
+    ),
+    projectKey: str('', 'PostHog project key; empty skips telemetry (env BUTLER_SOS_TELEMETRY_KEY).'),
+  },
+  'Anonymous telemetry transport (this implementation; anonTelemetry switches it).',
+);
+
 export const settingsSchema = z
   .object({
     logLevel: levelEnum.default('info').describe('Log level: error, warn, info, verbose, debug or silly.'),
@@ -805,6 +861,10 @@ export const settingsSchema = z
     appNames,
     userSessions,
     serversToMonitor,
+    webUi,
+    localStore,
+    delivery,
+    telemetry,
     auditEvents: z.unknown().optional().describe('[v15] Audit events (accepted, not used).'),
   })
   .describe('Butler SOS settings. Unknown keys here are ignored (as upstream).');
@@ -837,6 +897,9 @@ export type InfluxdbConfig = ButlerSosSettings['influxdbConfig'];
 export type AppNamesConfig = ButlerSosSettings['appNames'];
 export type UserSessionsConfig = ButlerSosSettings['userSessions'];
 export type ServersToMonitorConfig = ButlerSosSettings['serversToMonitor'];
+export type WebUiConfig = ButlerSosSettings['webUi'];
+export type LocalStoreConfig = ButlerSosSettings['localStore'];
+export type DeliveryConfig = ButlerSosSettings['delivery'];
 export type ServerConfig = ServersToMonitorConfig['servers'][number];
 export type NameValue = z.output<typeof nameValue>;
 
