@@ -449,6 +449,8 @@ export const MALFORMED_LOG_BUILDERS = {
   markerWithoutSlashes: () => enc('qseow-engine;1;x'),
   /** §13 #38: unknown marker (dropped). */
   unknownMarker: () => enc(engineLogDatagram().replace('/qseow-engine/', '/qseow-printing/')),
+  /** §13 #39: marker with surrounding whitespace (rejected). */
+  markerWithWhitespace: () => enc(` ${engineLogDatagram()}`),
   /** §13 #40: a user-event marker sent to the log port (rejected). */
   userMarkerOnLogPort: () => enc('/qseow-proxy-session/;host;Start session;D;U;o;c;m'),
   /** §13 #44 + #41: non-numeric row number, too few fields. */
@@ -481,6 +483,11 @@ export const MALFORMED_LOG_BUILDERS = {
         appId: '(null)',
       }),
     ),
+  /** §13 #50: scheduler `%property{User}` without a backslash while directory and id are empty. */
+  schedulerUserWithoutBackslash: () =>
+    enc(schedulerLogDatagram({ userDirectory: '', userId: '', user: 'anna' })),
+  /** §13 #51: only the user directory present, no user id. */
+  halfUser: () => enc(proxyLogDatagram({ userDirectory: 'CORP', userId: '' })),
   /** §13 #52: qix-perf with numbers in every position, including non-UUID ids. */
   qixPerfPlaceholderValues: () =>
     enc('/qseow-qix-perf/;1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25'),
@@ -509,6 +516,14 @@ export const MALFORMED_USER_BUILDERS = {
   oddContextAndEmptyUserAgent: () =>
     enc(
       '/qseow-proxy-connection/;h;Open connection;D;U;o;/app/A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D/sheet/abc;UserAgent: ',
+    ),
+  /** §13 #67: semicolons inside the message (kept: everything after field 6 is the message). */
+  semicolonsInMessage: () =>
+    enc(
+      userSessionDatagram({
+        command: 'Stop session',
+        message: "Stop session for user 'CORP\\anna'; reason: a; b; c",
+      }),
     ),
   /** §13 #72: two `UserAgent:` markers; only the text up to the second is used. */
   multipleUserAgents: () =>

@@ -116,8 +116,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const rate = opts.rate ?? 0;
   const badFraction = opts.badFraction ?? 0;
   validateRate(rate, badFraction);
-  if (opts.udpLog) checkPort('udpLog port', opts.udpLog.port);
-  if (opts.udpUser) checkPort('udpUser port', opts.udpUser.port);
+  for (const [name, target] of [
+    ['udpLog', opts.udpLog],
+    ['udpUser', opts.udpUser],
+  ] as const) {
+    if (target && (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535)) {
+      throw new Error(`${name}.port must be a port number 1-65535, got ${target.port}`);
+    }
+  }
 
   const hostNames = Array.from({ length: count }, (_, i) => `sense-node-${i + 1}`);
   const addresses = new Set<string>(['127.0.0.1']);

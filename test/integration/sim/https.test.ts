@@ -311,4 +311,8 @@ test('bad options are refused with a clear error', async () => {
   await assert.rejects(startSimulator({ certDir, virtualProxies: ['hdr/'] }), /virtual proxy "hdr\/"/);
   await assert.rejects(startSimulator({ certDir, rate: -1 }), /rate must be/);
   await assert.rejects(startSimulator({ certDir, badFraction: 2 }), /badFraction must be/);
+  await assert.rejects(
+    startSimulator({ certDir, udpLog: { host: '127.0.0.1', port: 0 } }),
+    /udpLog\.port must be/,
+  );
 });

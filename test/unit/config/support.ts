@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SHARED_FIXTURES } from '../../support/fixtures.ts';
 
 export const REPO = new URL('../../../', import.meta.url).pathname;
-export const TEMPLATE_V14 = '/work/shared/fixtures/upstream-production_template-v14.yaml';
-export const TEMPLATE_V15 = '/work/shared/fixtures/upstream-production_template-v15.0.1.yaml';
+export const TEMPLATE_V14 = `${SHARED_FIXTURES}upstream-production_template-v14.yaml`;
+export const TEMPLATE_V15 = `${SHARED_FIXTURES}upstream-production_template-v15.0.1.yaml`;
 export const VALID_FULL = join(REPO, 'test/fixtures/config/valid-full.yaml');
 
 /** The complete valid fixture, with its certificate paths pointing into `certDir`. */

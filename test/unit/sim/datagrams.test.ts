@@ -183,6 +183,12 @@ test('malformed builders produce what their names say', () => {
   assert.equal(nulls[10], '(null)');
   assert.match(malformedLogDatagram('upperCaseGuids').toString(), /;6C0C8F27-8F61-4D7F-9D1E-2B7C1F5A9E10;/);
   assert.match(malformedLogDatagram('unknownMarker').toString(), /^\/qseow-printing\/;/);
+  const sched = malformedLogDatagram('schedulerUserWithoutBackslash').toString().split(';');
+  assert.deepEqual(sched.slice(10, 13), ['', '', 'anna']);
+  assert.deepEqual(malformedLogDatagram('halfUser').toString().split(';').slice(10, 12), ['CORP', '']);
+  assert.ok(malformedLogDatagram('markerWithWhitespace').toString().startsWith(' /qseow-engine/;'));
+  const semis = malformedUserDatagram('semicolonsInMessage').toString().split(';');
+  assert.equal(semis.slice(7).join(';'), "Stop session for user 'CORP\\anna'; reason: a; b; c");
   const agents = malformedUserDatagram('multipleUserAgents')
     .toString()
     .match(/UserAgent:/g);
