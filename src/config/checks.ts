@@ -211,8 +211,12 @@ export function checkConfig(
     requireHost(['prometheus', 'host'], s.prometheus.host, 'prometheus.enable is true');
     requireHost(['prometheus', 'nodeMetricsHost'], s.prometheus.nodeMetricsHost, 'prometheus.enable is true');
   }
-  if (s.appNames.enableAppNameExtract)
-    requireHost(['appNames', 'hostIP'], s.appNames.hostIP, 'appNames.enableAppNameExtract is true');
+  if (s.appNames.enableAppNameExtract) {
+    // Upstream fixes the QRS port at 4242; an explicit `host:port` is accepted as an extension
+    // (a QRS behind another port, or the simulator).
+    const qrsHost = /^(.+):(\d{1,5})$/.exec(s.appNames.hostIP)?.[1] ?? s.appNames.hostIP;
+    requireHost(['appNames', 'hostIP'], qrsHost, 'appNames.enableAppNameExtract is true');
+  }
 
   // 6. URLs and schedules of enabled features.
   if (s.heartbeat.enable) {

@@ -1,0 +1,378 @@
+/**
+ * Assembles the running agent from a validated config: logging, destinations, router,
+ * Sense pollers, UDP listeners, ops features and the web servers; and takes it apart again
+ * on shutdown (stop intake, flush within the deadline, spool the rest).
+ *
+ * Startup order follows upstream's log order (config-and-ops.md §20.2): config lines,
+ * InfluxDB lines, banner with the instance id, telemetry line, listener lines. A destination
+ * that fails its setup is logged and never blocks the other features.
+ */
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import type { ButlerSosConfig, ButlerSosSettings } from '../config/schema.ts';
+import type { Logger } from '../logging/logger.ts';
+import { queueMetricsToInflux, udpStatsToProm } from '../mapping/udp-queue.ts';
+import { EventCounters } from '../records/event-counts.ts';
+import { startSensePolling } from '../sense/polling.ts';
+import type { NewRelicCredential } from '../sinks/newrelic/credentials.ts';
+import { startMetricsServer } from '../sinks/prometheus/metrics-server.ts';
+import type { CollectedSample } from '../sinks/prometheus/prometheus-sink.ts';
+import { createLogEventHandler } from '../sources/log-events/handler.ts';
+import { createUserEventHandler } from '../sources/user-events/handler.ts';
+import { createLocalStore, type LocalStore } from '../store/local-store.ts';
+import { udpListenerOptions } from '../udp/config.ts';
+import { startUdpListener, type UdpListener } from '../udp/listener.ts';
+import { startEventCountsFlusher, startQueueMetricsReporter } from '../udp/periodic.ts';
+import { createDestinations, type Destinations, type OverflowFactory } from './destinations.ts';
+import { type RunningOps, startOps } from './ops.ts';
+import { createRouter } from './router.ts';
+import { buildStatus } from './status.ts';
+
+export interface AgentOptions {
+  config: ButlerSosConfig;
+  log: Logger;
+  version: string;
+  newRelicCredentials: readonly NewRelicCredential[];
+  /** The disk spool factory (absent: memory only). */
+  overflow?: OverflowFactory & { closeAll?(): Promise<void> };
+  /** Masked config for the config view. */
+  configView: () => unknown;
+}
+
+export interface RunningAgent {
+  destinations: Destinations;
+  /** Stops intake, flushes within the deadline (the rest is spooled), closes everything. */
+  stop(deadlineMs?: number): Promise<void>;
+  status(): ReturnType<typeof buildStatus>;
+}
+
+/** Relative paths are taken from the working directory, as upstream does for certificates. */
+export function fromWorkingDirectory(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { log, version } = options;
+  const s: ButlerSosSettings = options.config['Butler-SOS'];
+  const startedAt = new Date();
+  // Stopped first on shutdown (so nothing new arrives), then the queues flush, then servers.
+  const intake: (() => Promise<void> | void)[] = [];
+  const servers: (() => Promise<void> | void)[] = [];
+  let running = true;
+
+  const store: LocalStore | undefined = s.localStore.enable
+    ? createLocalStore({
+        file: fromWorkingDirectory(s.localStore.file),
+        retentionHours: s.localStore.retentionHours,
+        maxBytes: s.localStore.maxSizeMB * 1024 * 1024,
+        log,
+      })
+    : undefined;
+
+  const destinations = createDestinations({
+    settings: s,
+    newRelicCredentials: options.newRelicCredentials,
+    delivery: {
+      spoolMaxBytes: s.delivery.spoolMaxMB * 1024 * 1024,
+      memoryQueueMax: s.delivery.memoryQueueMax,
+      flushIntervalMs: s.delivery.flushIntervalMs,
+      shutdownDeadlineMs: s.delivery.shutdownDeadlineMs,
+    },
+    overflow: options.overflow ?? (() => undefined),
+    log,
+    ...(store ? { extraPointSinks: [{ name: 'Local store', sink: store }] } : {}),
+  });
+
+  // InfluxDB provisioning never blocks startup (upstream logs and continues).
+  if (destinations.influx) {
+    const influx = destinations.influx;
+    log.info(`CONFIG: Influxdb enabled: true, ${influx.sink.describe()}`);
+    influx.sink.setup().then(
+      () => log.info(`CONFIG: ${influx.sink.describe()} is ready`),
+      (error: Error) => log.error(`CONFIG: setting up ${influx.sink.describe()} failed: ${error.message}`),
+    );
+  } else {
+    log.info('CONFIG: Influxdb enabled: false');
+  }
+
+  const router = createRouter({ settings: s, destinations, version, log });
+
+  const ops: RunningOps = await startOps({
+    settings: s,
+    config: options.config,
+    router,
+    destinations,
+    version,
+    log,
+    isRunning: () => running,
+  });
+
+  // ---- Sense pollers ----
+  const polling = startSensePolling({
+    servers: s.serversToMonitor.servers,
+    cert: s.cert,
+    pollingIntervalMs: s.serversToMonitor.pollingInterval,
+    rejectUnauthorized: s.serversToMonitor.rejectUnauthorized,
+    userSessions: s.userSessions,
+    appNames: s.appNames,
+    onRecord(record) {
+      switch (record.kind) {
+        case 'engine-health':
+          router.engineHealth(record);
+          break;
+        case 'proxy-sessions':
+          router.proxySessions(record);
+          break;
+        case 'failed-poll':
+          ops.errorTracker.trackFailedPoll(record);
+          router.failedPoll(record);
+          break;
+        default:
+          break;
+      }
+    },
+    log,
+  });
+  intake.push(() => polling.stop());
+  const appNameOf = (appId: string) => polling.appNames.nameOf(appId);
+
+  // ---- UDP listeners ----
+  const counters = s.qlikSenseEvents.eventCount.enable ? new EventCounters() : undefined;
+  const perf = s.logEvents.enginePerformanceMonitor;
+  const rejectedCounters =
+    s.qlikSenseEvents.rejectedEventCount.enable && perf.trackRejectedEvents.enable
+      ? (counters ?? new EventCounters())
+      : undefined;
+  const listeners: {
+    queueType: 'log_events' | 'user_events';
+    listener: UdpListener;
+    handlerStats: () => { emitted: number; rejected: Record<string, number> };
+  }[] = [];
+
+  const sources = s.logEvents.source;
+  const anyLogSource = Object.values(sources).some((source) => source.enable);
+  if (anyLogSource) {
+    const handler = createLogEventHandler({
+      source: sources,
+      categorise: s.logEvents.categorise,
+      enginePerformanceMonitor: perf,
+      eventCounters: counters,
+      rejectedCounters,
+      appNameOf: perf.appNameLookup.enable ? appNameOf : undefined,
+      emit: (record) => router.logEvent(record),
+      log,
+    });
+    const listener = await bindListener('log_events', s.logEvents.udpServerConfig, handler.handle, log);
+    if (listener) {
+      log.info(`LOG EVENT: UDP server listening on ${hostPort(listener)}`);
+      listeners.push({ queueType: 'log_events', listener, handlerStats: handler.stats });
+    }
+  }
+  if (s.userEvents.enable) {
+    const handler = createUserEventHandler({
+      excludeUser: s.userEvents.excludeUser,
+      eventCounters: counters,
+      appNameOf,
+      emit: (record) => router.userEvent(record),
+      log,
+    });
+    const listener = await bindListener('user_events', s.userEvents.udpServerConfig, handler.handle, log);
+    if (listener) {
+      log.info(`USER EVENT: UDP server listening on ${hostPort(listener)}`);
+      listeners.push({ queueType: 'user_events', listener, handlerStats: handler.stats });
+    }
+  }
+  intake.push(async () => {
+    await Promise.allSettled(listeners.map(({ listener }) => listener.close()));
+  });
+
+  // Event counts: flushed whichever counter set is enabled (upstream needed both, §3.8).
+  const countSource = counters ?? rejectedCounters;
+  if (countSource && s.qlikSenseEvents.influxdb.enable) {
+    const flusher = startEventCountsFlusher({
+      counters: countSource,
+      intervalMs: s.qlikSenseEvents.influxdb.writeFrequency,
+      write: (record) => router.eventCounts(record),
+      log,
+    });
+    intake.push(() => flusher.tick().finally(() => flusher.stop()));
+  }
+
+  // Queue metrics per listener (needs InfluxDB).
+  const host = hostname();
+  for (const { queueType, listener } of listeners) {
+    const cfg =
+      queueType === 'log_events'
+        ? s.logEvents.udpServerConfig.queueMetrics.influxdb
+        : s.userEvents.udpServerConfig.queueMetrics.influxdb;
+    const influx = destinations.influx;
+    if (!cfg.enable || !influx) continue;
+    const reporter = startQueueMetricsReporter({
+      listener,
+      intervalMs: cfg.writeFrequency,
+      write: async (stats, window) => {
+        influx.write([
+          queueMetricsToInflux(stats, window, influx.version, {
+            queueType,
+            measurementName: cfg.measurementName,
+            tags: cfg.tags,
+            hostname: host,
+          }),
+        ]);
+      },
+      log,
+    });
+    intake.push(() => reporter.stop());
+  }
+
+  const status = () =>
+    buildStatus({
+      version,
+      startedAt,
+      polling: polling.stats(),
+      servers: s.serversToMonitor.servers,
+      destinations,
+    });
+
+  // ---- Prometheus ----
+  if (destinations.prometheus) {
+    const prom = destinations.prometheus;
+    prom.registerCollector(() => ownMetrics(destinations, listeners, polling.stats().failures.byServer));
+    const server = await startMetricsServer({
+      host: s.prometheus.host,
+      port: s.prometheus.port,
+      sink: prom,
+      log,
+      extraRoutes: (app) => {
+        app.get('/status', async () => status());
+      },
+    });
+    log.info(`PROM: Prometheus Butler SOS metrics server now listening on ${server.address}`);
+    servers.push(() => server.close());
+  }
+
+  // ---- Web UI and config view ----
+  const webWanted = s.webUi.enable || s.configVisualisation.enable;
+  if (webWanted) {
+    const { startWebServer } = await import('../web/server.ts');
+    const where = s.webUi.enable ? s.webUi : s.configVisualisation;
+    const web = await startWebServer({
+      host: where.host,
+      port: where.port,
+      ...(s.webUi.enable && store ? { store } : {}),
+      getStatus: status,
+      ...(s.configVisualisation.enable || s.webUi.enable ? { getConfigView: options.configView } : {}),
+      version,
+      log,
+    });
+    log.info(`WEB: ${s.webUi.enable ? 'web UI' : 'config view'} at ${web.address}`);
+    servers.push(() => web.close());
+  }
+
+  return {
+    destinations,
+    status,
+    async stop(deadlineMs = s.delivery.shutdownDeadlineMs) {
+      if (!running) return;
+      running = false;
+      log.info(`SHUTDOWN: stopping intake, flushing deliveries (deadline ${deadlineMs} ms)`);
+      await runAll(intake, log);
+      await destinations.close(deadlineMs);
+      await options.overflow?.closeAll?.();
+      await runAll(servers, log);
+      await ops.stop();
+      store?.close();
+    },
+  };
+}
+
+function hostPort(listener: UdpListener): string {
+  const { address, port } = listener.address();
+  return `${address}:${port}`;
+}
+
+async function runAll(steps: readonly (() => Promise<void> | void)[], log: Logger): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      log.warn(`SHUTDOWN: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function bindListener(
+  kind: 'log_events' | 'user_events',
+  cfg: Parameters<typeof udpListenerOptions>[1],
+  handle: Parameters<typeof startUdpListener>[0]['onDatagram'],
+  log: Logger,
+): Promise<UdpListener | undefined> {
+  try {
+    return await startUdpListener({ ...udpListenerOptions(kind, cfg), onDatagram: handle, log });
+  } catch (error) {
+    // Upstream logs a bind error and carries on with everything else.
+    log.error(`[UDP] ${kind} server error: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The agent's own metrics on /metrics: delivery per destination, UDP intake, failed polls. */
+function ownMetrics(
+  destinations: Destinations,
+  listeners: {
+    queueType: 'log_events' | 'user_events';
+    listener: UdpListener;
+    handlerStats: () => { emitted: number; rejected: Record<string, number> };
+  }[],
+  failuresByServer: Record<string, Partial<Record<string, number>>>,
+): CollectedSample[] {
+  const samples: CollectedSample[] = [];
+  for (const { name, kind, stats } of destinations.statuses()) {
+    const labels = { destination: name, kind };
+    const add = (
+      metric: string,
+      help: string,
+      value: number,
+      type: 'gauge' | 'counter' = 'gauge',
+      extra = {},
+    ) => samples.push({ name: metric, help, labels: { ...labels, ...extra }, value, type });
+    add('butler_sos_delivery_queued', 'Records waiting in memory per destination.', stats.queued);
+    add('butler_sos_delivery_spooled', 'Records in the disk spool per destination.', stats.spooled);
+    add(
+      'butler_sos_delivery_delivered_total',
+      'Records delivered per destination.',
+      stats.delivered,
+      'counter',
+    );
+    add('butler_sos_delivery_retries_total', 'Write retries per destination.', stats.retried, 'counter');
+    for (const [reason, count] of Object.entries(stats.dropped)) {
+      add(
+        'butler_sos_delivery_dropped_total',
+        'Records dropped per destination and reason.',
+        count,
+        'counter',
+        { reason },
+      );
+    }
+    add(
+      'butler_sos_delivery_failing',
+      '1 while the last write to the destination failed.',
+      stats.lastError && stats.inFlight > 0 ? 1 : 0,
+    );
+  }
+  for (const { queueType, listener, handlerStats } of listeners) {
+    samples.push(...udpStatsToProm(listener.stats(), queueType, handlerStats()));
+  }
+  for (const [server, reasons] of Object.entries(failuresByServer)) {
+    for (const [reason, count] of Object.entries(reasons)) {
+      samples.push({
+        name: 'butler_sos_failed_polls_total',
+        help: 'Failed Sense polls per server and reason.',
+        labels: { server_name: server, reason },
+        value: count ?? 0,
+        type: 'counter',
+      });
+    }
+  }
+  return samples;
+}

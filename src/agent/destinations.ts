@@ -1,0 +1,220 @@
+/**
+ * Builds every enabled destination from the config: a sink (protocol adapter) behind its own
+ * delivery queue (bounded memory, batching, retry, disk spool), plus the Prometheus registry,
+ * which is pulled rather than pushed and so needs no queue.
+ *
+ * New Relic gets one queue per account and API: each data kind names its own account list
+ * (outputs.md §4.1), and per-account queues keep delivery counts exact when one account
+ * refuses data that another accepted.
+ */
+import { join } from 'node:path';
+import type { ButlerSosSettings } from '../config/schema.ts';
+import { createDeliveryQueue, type DeliveryQueue } from '../delivery/queue.ts';
+import type { DeliverySink, DeliveryStats, Overflow } from '../delivery/types.ts';
+import type { Logger } from '../logging/logger.ts';
+import type {
+  InfluxPoint,
+  InfluxVersion,
+  MqttMessage,
+  NewRelicEvent,
+  NewRelicLog,
+  NewRelicMetric,
+} from '../mapping/shapes.ts';
+import { createInfluxSink, encodeLine, type InfluxSink } from '../sinks/influxdb/index.ts';
+import { createMqttSink, type MqttSink } from '../sinks/mqtt/mqtt-sink.ts';
+import { type NewRelicCredential, resolveAccounts } from '../sinks/newrelic/credentials.ts';
+import { createNewRelicSink, type NewRelicSink } from '../sinks/newrelic/newrelic-sink.ts';
+import { createPrometheusSink, type PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
+
+export interface DeliverySettings {
+  /** Folder of the disk spools; absent: no spool (memory only). */
+  spoolDirectory?: string;
+  spoolMaxBytes: number;
+  memoryQueueMax: number;
+  flushIntervalMs: number;
+  shutdownDeadlineMs: number;
+}
+
+/** Creates the overflow store of one queue (issue 5's disk spool), or none. */
+export type OverflowFactory = <T>(name: string) => Overflow<T> | undefined;
+
+export interface DestinationStatus {
+  name: string;
+  kind: 'influxdb' | 'mqtt' | 'newrelic' | 'store';
+  stats: DeliveryStats;
+}
+
+export interface InfluxDestination {
+  version: InfluxVersion;
+  sink: InfluxSink;
+  queue: DeliveryQueue<string>;
+  write(points: readonly InfluxPoint[]): void;
+}
+
+export interface NewRelicAccountQueues {
+  account: string;
+  sink: NewRelicSink;
+  metrics: DeliveryQueue<NewRelicMetric>;
+  events: DeliveryQueue<NewRelicEvent>;
+  logs: DeliveryQueue<NewRelicLog>;
+}
+
+export interface Destinations {
+  influx?: InfluxDestination;
+  mqtt?: { sink: MqttSink; queue: DeliveryQueue<MqttMessage> };
+  /** Per account name; a data kind picks its accounts with `newRelicAccounts(names)`. */
+  newRelic: Map<string, NewRelicAccountQueues>;
+  prometheus?: PrometheusSink;
+  /** Extra push destinations (the local store), fed the same points as InfluxDB. */
+  pointSinks: { name: string; queue: DeliveryQueue<InfluxPoint> }[];
+  newRelicAccounts(names: readonly string[]): NewRelicAccountQueues[];
+  statuses(): DestinationStatus[];
+  /** Flushes every queue within the deadline (the rest goes to the spool), then closes sinks. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+const RETRY = { initialMs: 500, maxMs: 30_000, jitter: 1 } as const;
+
+export interface DestinationOptions {
+  settings: ButlerSosSettings;
+  newRelicCredentials: readonly NewRelicCredential[];
+  delivery: DeliverySettings;
+  overflow: OverflowFactory;
+  log: Logger;
+  /** Extra point sinks (e.g. the local store) that take the same points as InfluxDB. */
+  extraPointSinks?: { name: string; sink: DeliverySink<InfluxPoint> }[];
+}
+
+export function createDestinations(options: DestinationOptions): Destinations {
+  const { settings, delivery, log } = options;
+  const queues: { kind: DestinationStatus['kind']; name: string; queue: DeliveryQueue<never> }[] = [];
+  const closers: (() => Promise<void>)[] = [];
+
+  function queueFor<T>(
+    kind: DestinationStatus['kind'],
+    name: string,
+    sink: DeliverySink<T>,
+    maxBatchSize: number,
+  ): DeliveryQueue<T> {
+    const queue = createDeliveryQueue<T>({
+      name,
+      sink,
+      maxQueued: delivery.memoryQueueMax,
+      maxBatchSize,
+      flushIntervalMs: delivery.flushIntervalMs,
+      retry: RETRY,
+      overflow: options.overflow<T>(name),
+      log,
+    });
+    queues.push({ kind, name, queue: queue as DeliveryQueue<never> });
+    return queue;
+  }
+
+  let influx: InfluxDestination | undefined;
+  const ic = settings.influxdbConfig;
+  if (ic.enable) {
+    const version = ic.version as InfluxVersion;
+    const sink = createInfluxSink({
+      version,
+      host: ic.host,
+      port: ic.port,
+      v1: {
+        database: ic.v1Config.dbName,
+        retentionPolicy: ic.v1Config.retentionPolicy,
+        ...(ic.v1Config.auth.enable
+          ? { username: ic.v1Config.auth.username, password: ic.v1Config.auth.password }
+          : {}),
+      },
+      v2: ic.v2Config,
+      v3: ic.v3Config,
+      timeoutMs: ic.v3Config.writeTimeout ?? 10_000,
+      log,
+    });
+    const queue = queueFor('influxdb', sink.describe(), sink, ic.maxBatchSize);
+    influx = {
+      version,
+      sink,
+      queue,
+      write(points) {
+        for (const point of points) {
+          const line = encodeLine(point);
+          if (line !== '') queue.enqueue(line);
+        }
+      },
+    };
+    closers.push(() => sink.close());
+  }
+
+  const pointSinks = (options.extraPointSinks ?? []).map(({ name, sink }) => ({
+    name,
+    queue: queueFor<InfluxPoint>('store', name, sink, 5000),
+  }));
+
+  let mqtt: Destinations['mqtt'];
+  const mc = settings.mqttConfig;
+  if (mc.enable) {
+    const sink = createMqttSink({ brokerHost: mc.brokerHost, brokerPort: mc.brokerPort, log });
+    const queue = queueFor('mqtt', `MQTT at ${mc.brokerHost}:${mc.brokerPort}`, sink, 500);
+    mqtt = { sink, queue };
+    closers.push(() => sink.close());
+  }
+
+  const newRelic = new Map<string, NewRelicAccountQueues>();
+  const nr = settings.newRelic;
+  const anyNewRelic = nr.enable || settings.uptimeMonitor.storeNewRelic.enable;
+  if (anyNewRelic) {
+    for (const credential of options.newRelicCredentials) {
+      const account = {
+        name: credential.accountName,
+        insertApiKey: credential.insertApiKey,
+        accountId: credential.accountId,
+      };
+      const sink = createNewRelicSink({
+        accounts: [account],
+        metricUrl: nr.metric.url,
+        eventUrl: nr.event.url,
+        metricHeaders: nr.metric.header,
+        eventHeaders: nr.event.header,
+        log,
+      });
+      const name = `New Relic account ${credential.accountName}`;
+      newRelic.set(credential.accountName, {
+        account: credential.accountName,
+        sink,
+        metrics: queueFor('newrelic', `${name} metrics`, { write: (b, s) => sink.writeMetrics(b, s) }, 1000),
+        events: queueFor('newrelic', `${name} events`, { write: (b, s) => sink.writeEvents(b, s) }, 1000),
+        logs: queueFor('newrelic', `${name} logs`, { write: (b, s) => sink.writeLogs(b, s) }, 1000),
+      });
+      closers.push(() => sink.close());
+    }
+  }
+
+  const prometheus = settings.prometheus.enable ? createPrometheusSink({ log }) : undefined;
+
+  return {
+    ...(influx ? { influx } : {}),
+    ...(mqtt ? { mqtt } : {}),
+    ...(prometheus ? { prometheus } : {}),
+    newRelic,
+    pointSinks,
+    newRelicAccounts(names) {
+      // Resolved once per data kind at startup, so an unknown name is logged once.
+      return resolveAccounts(names, options.newRelicCredentials, log).flatMap((account) => {
+        const queues = newRelic.get(account.name);
+        return queues ? [queues] : [];
+      });
+    },
+    statuses() {
+      return queues.map(({ kind, name, queue }) => ({ name, kind, stats: queue.stats() }));
+    },
+    async close(deadlineMs) {
+      await Promise.all(queues.map(({ queue }) => queue.close(deadlineMs)));
+      await Promise.allSettled(closers.map((close) => close()));
+    },
+  };
+}
+
+/** The spool folder of one queue: a file-name-safe version of its name. */
+export function spoolFolderFor(root: string, queueName: string): string {
+  return join(root, queueName.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100));
+}

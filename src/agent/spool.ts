@@ -1,0 +1,38 @@
+/**
+ * One disk spool per delivery queue (issue 5), all under the configured spool folder. What a
+ * destination cannot take now (memory bound reached, or still queued at shutdown) goes here
+ * and is replayed in order when the destination is back, also after a crash or restart.
+ */
+import { createDiskSpool, type DiskSpool, spoolNameFor } from '../delivery/spool/index.ts';
+import type { Overflow } from '../delivery/types.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { OverflowFactory } from './destinations.ts';
+
+export interface DiskSpoolFactory extends OverflowFactory {
+  /** Closes every spool (fsync); call after the queues have handed over what they hold. */
+  closeAll(): Promise<void>;
+}
+
+export function createDiskSpoolFactory(options: {
+  directory: string;
+  maxBytes: number;
+  log: Logger;
+}): DiskSpoolFactory {
+  const spools: DiskSpool<unknown>[] = [];
+  const factory = <T>(queueName: string): Overflow<T> => {
+    const spool = createDiskSpool<T>({
+      directory: options.directory,
+      name: spoolNameFor(queueName),
+      maxBytes: options.maxBytes,
+      log: options.log,
+    });
+    spool.ready.catch((error: Error) => options.log.error(`SPOOL: ${queueName}: ${error.message}`));
+    spools.push(spool as DiskSpool<unknown>);
+    return spool;
+  };
+  return Object.assign(factory, {
+    async closeAll() {
+      await Promise.allSettled(spools.map((spool) => spool.close()));
+    },
+  });
+}

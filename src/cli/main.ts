@@ -1,0 +1,182 @@
+/**
+ * The `butler-sos` command line (upstream-compatible, reference/config-and-ops.md §4).
+ * Default action runs the agent; subcommands: verify-config, sim, demo.
+ * Parses process.argv when imported (bin/butler-sos.js imports it).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { registerSimCommand } from '../../sim/cli.ts';
+import { checkCertificateFiles } from '../config/certificates.ts';
+import { ConfigError, formatIssue } from '../config/issues.ts';
+import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
+import { createSecretRedactor } from '../config/mask.ts';
+import type { ButlerSosConfig, NewRelicAccount } from '../config/schema.ts';
+import { LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
+import { runAgent } from './run.ts';
+import { placeholderIssues, registerVerifyConfigCommand, reportConfigError } from './verify-config.ts';
+import { APP_DIR, VERSION } from './version.ts';
+
+export { VERSION };
+
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+interface RunCliOptions {
+  configfile?: string;
+  loglevel?: LogLevel;
+  skipConfigVerification: boolean;
+  newRelicAccountName?: string[];
+  newRelicApiKey?: string[];
+  newRelicAccountId?: string[];
+}
+
+/**
+ * The config file to use: `-c`, else `config/$NODE_ENV.yaml` (the documented upstream fallback)
+ * in the working directory or, failing that, the program's directory. Undefined: none given.
+ */
+function chooseConfigFile(given: string | undefined): string | undefined {
+  if (given) return given;
+  const env = process.env.NODE_ENV;
+  if (!env) return undefined;
+  const inCwd = resolve('config', `${env}.yaml`);
+  const inApp = resolve(APP_DIR, 'config', `${env}.yaml`);
+  const chosen = existsSync(inCwd) || !existsSync(inApp) ? inCwd : inApp;
+  err(`MAIN: No --configfile given; using ${chosen} (from NODE_ENV=${env})`);
+  return chosen;
+}
+
+/** §4.2: the three New Relic lists replace the configured accounts when given with equal lengths. */
+function newRelicAccountsFromCli(opts: RunCliOptions): NewRelicAccount[] | 'mismatch' | undefined {
+  const names = opts.newRelicAccountName;
+  const keys = opts.newRelicApiKey;
+  const ids = opts.newRelicAccountId;
+  if (!names && !keys && !ids) return undefined;
+  if (!names || !keys || !ids || names.length !== keys.length || names.length !== ids.length)
+    return 'mismatch';
+  return names.map((accountName, i) => ({ accountName, insertApiKey: keys[i]!, accountId: ids[i]! }));
+}
+
+async function runCommand(opts: RunCliOptions, program: Command): Promise<void> {
+  const file = chooseConfigFile(opts.configfile);
+  if (!file) {
+    // Upstream prints the help and exits 0 when no config file is given.
+    program.outputHelp();
+    return;
+  }
+  for (const name of ['NODE_CONFIG', 'NODE_CONFIG_ENV', 'NODE_CONFIG_DIR']) {
+    if (process.env[name])
+      err(`MAIN: ${name} is set but not supported: only the named config file is loaded.`);
+  }
+  const skip = opts.skipConfigVerification;
+  if (skip) err('MAIN: Skipping config file verification');
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfigFile(file, { skipVerification: skip });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    reportConfigError(error, err);
+    process.exitCode = 1;
+    return;
+  }
+  const config: ButlerSosConfig = loaded.config;
+
+  // Nothing starts half-configured: placeholders in use and unreadable certificates stop the start.
+  const placeholders = placeholderIssues(loaded);
+  const certificates = checkCertificateFiles(config, loaded.lineOf);
+  if (placeholders.length > 0 || certificates.length > 0) {
+    if (skip) {
+      for (const issue of [...placeholders, ...certificates]) loaded.warnings.push(issue);
+    } else {
+      for (const issue of placeholders) err(formatIssue(issue));
+      for (const issue of certificates) err(formatIssue(issue));
+      if (placeholders.length > 0) {
+        err(
+          `MAIN: ${placeholders.length} setting(s) used by enabled features still hold template placeholders ` +
+            `(like <IP or FQDN>) in ${loaded.file}. Replace them or disable those features. Exiting.`,
+        );
+      }
+      if (certificates.length > 0)
+        err('MAIN: Sense client certificate files missing or unreadable. Exiting.');
+      process.exitCode = 1;
+      return;
+    }
+  }
+
+  const accounts = newRelicAccountsFromCli(opts);
+  if (accounts === 'mismatch') {
+    err('Incorrect command line parameters: Number of New Relic account names/IDs/API keys must match.');
+    process.exitCode = 1;
+    return;
+  }
+  if (accounts) config['Butler-SOS'].thirdPartyToolsCredentials.newRelic = accounts;
+  if (opts.loglevel) config['Butler-SOS'].logLevel = opts.loglevel;
+
+  const redact = createSecretRedactor(config);
+  try {
+    await runAgent(config, {
+      configFile: loaded.file,
+      ...(opts.loglevel ? { logLevel: opts.loglevel } : {}),
+      skipConfigVerification: skip,
+      configWarnings: loaded.warnings,
+      defaultedKeys: loaded.defaulted,
+      lineOf: (path) => loaded.lineOf(path),
+      version: VERSION,
+      newRelicFromCommandLine: accounts !== undefined,
+    });
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    err(redact(`MAIN: The agent stopped with an error: ${text}`));
+    process.exitCode = 1;
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('butler-sos');
+  program
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .description(
+      `Version: ${VERSION}\n\n` +
+        'Monitoring agent for Qlik Sense Enterprise on Windows, compatible with Butler SOS: reads Sense ' +
+        'health, sessions and log events and writes them to InfluxDB, Prometheus, MQTT and New Relic.',
+    )
+    .enablePositionalOptions()
+    .option('-c, --configfile <file>', 'path to the config file (.yaml)')
+    .addOption(
+      new Option('-l, --loglevel <level>', 'log level, overrides Butler-SOS.logLevel').choices(
+        LOG_LEVELS as readonly string[],
+      ),
+    )
+    .option(
+      '--new-relic-account-name <name...>',
+      'New Relic account names (replace thirdPartyToolsCredentials.newRelic)',
+    )
+    .option('--new-relic-api-key <key...>', 'New Relic insert API keys, in the same order')
+    .option('--new-relic-account-id <id...>', 'New Relic account IDs, in the same order')
+    .option(
+      '--skip-config-verification',
+      'start even when the config does not validate (bad values get defaults)',
+      false,
+    )
+    .addHelpText(
+      'after',
+      '\nConfiguration File:\n' +
+        '  Give the config file with -c/--configfile (without it, config/$NODE_ENV.yaml is used when\n' +
+        '  NODE_ENV is set). An existing Butler SOS config file works unchanged; check one with\n' +
+        '  "butler-sos verify-config -c FILE". Documented keys: docs/configuration.md.',
+    )
+    .action(async (opts: RunCliOptions) => runCommand(opts, program));
+
+  registerVerifyConfigCommand(program);
+  registerSimCommand(program);
+  program
+    .command('demo')
+    .description('start a simulated Sense cluster and the agent against it, with nothing else to install')
+    .action(async () => {
+      const { runDemo } = await import('./demo.ts');
+      await runDemo();
+    });
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);
