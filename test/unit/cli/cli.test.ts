@@ -1,0 +1,201 @@
+/** The command line, run as a child process exactly as an administrator would run it. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  lineContaining,
+  REPO,
+  replaceOnce,
+  TEMPLATE_V14,
+  TEMPLATE_V15,
+  tempDir,
+  validFullText,
+  writeCertFiles,
+} from '../config/support.ts';
+
+const MAIN = join(REPO, 'src/cli/main.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const env = { ...process.env, ...options.env };
+  if (!options.env?.NODE_ENV) delete env.NODE_ENV;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { cwd: options.cwd ?? REPO, env, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('butler-sos command line', { concurrency: true }, () => {
+  const dir = tempDir();
+  after(() => dir.remove());
+  const certDir = join(dir.path, 'certs');
+  mkdirSync(certDir);
+  writeCertFiles(certDir);
+  const write = (name: string, text: string) => {
+    const file = join(dir.path, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  test('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const run = await cli([flag]);
+      assert.equal(run.code, 0);
+      assert.equal(run.stdout.trim(), pkg.version);
+    }
+  });
+
+  test('--help and no config file print the help, exit 0', async () => {
+    for (const args of [['--help'], []]) {
+      const run = await cli(args);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /Usage: butler-sos/);
+      assert.match(run.stdout, /--configfile/);
+      assert.match(run.stdout, /verify-config/);
+    }
+  });
+
+  test('verify-config accepts both upstream templates unchanged', async () => {
+    for (const file of [TEMPLATE_V14, TEMPLATE_V15]) {
+      const run = await cli(['verify-config', '-c', file]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, 'OK\n');
+    }
+  });
+
+  test('verify-config prints every error with path and line, exit 1', async () => {
+    let text = replaceOnce(validFullText(certDir), 'port: 8086', 'port: abc');
+    text = replaceOnce(text, 'logLevel: info', 'logLevel: loud');
+    const run = await cli(['verify-config', '-c', write('broken.yaml', text)]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '');
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `VERIFY CONFIG FILE ERROR: Butler-SOS.influxdbConfig.port \\(line ${lineContaining(text, 'port: abc')}\\) : expected a number, found "abc"`,
+      ),
+    );
+    assert.match(
+      run.stderr,
+      new RegExp(`Butler-SOS.logLevel \\(line ${lineContaining(text, 'logLevel: loud')}\\)`),
+    );
+  });
+
+  test('verify-config --strict reports placeholders', async () => {
+    const run = await cli(['verify-config', '--strict', '-c', TEMPLATE_V14]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /Butler-SOS\.appNames\.hostIP \(line \d+\) : still holds the template placeholder "<IP or FQDN>"/,
+    );
+  });
+
+  test('the run command refuses placeholders, naming key and line', async () => {
+    const text = readFileSync(TEMPLATE_V14, 'utf8');
+    const run = await cli(['-c', TEMPLATE_V14]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      new RegExp(`Butler-SOS\\.appNames\\.hostIP \\(line ${lineContaining(text, 'hostIP: <IP or FQDN>')}\\)`),
+    );
+    assert.match(run.stderr, /Butler-SOS\.serversToMonitor\.servers\[0\]\.host \(line \d+\)/);
+    assert.match(run.stderr, /template placeholders/);
+    assert.doesNotMatch(run.stdout + run.stderr, /agent not wired|Using config file/);
+  });
+
+  test('the run command refuses telemetry without system information, naming both keys', async () => {
+    let text = replaceOnce(validFullText(certDir), 'anonTelemetry: false', 'anonTelemetry: true');
+    text = replaceOnce(text, '  systemInfo:\n    enable: true', '  systemInfo:\n    enable: false');
+    const run = await cli(['--configfile', write('telemetry.yaml', text)]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^VERIFY CONFIG FILE ERROR: Butler-SOS\.anonTelemetry/m);
+    assert.match(run.stderr, /Butler-SOS\.systemInfo\.enable/);
+    assert.match(run.stderr, /MAIN: Application specific config verification failed/);
+  });
+
+  test('the run command names a missing certificate file and its key', async () => {
+    const text = validFullText(join(dir.path, 'no-such-dir'));
+    const run = await cli(['-c', write('nocert.yaml', text)]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `Butler-SOS\\.cert\\.clientCert \\(line ${lineContaining(text, 'clientCert:')}\\) : certificate file ${join(dir.path, 'no-such-dir', 'client.pem')} does not exist`,
+      ),
+    );
+  });
+
+  test('file name and existence checks (upstream messages)', async () => {
+    const yml = await cli(['-c', write('config.yml', validFullText(certDir))]);
+    assert.equal(yml.code, 1);
+    assert.match(yml.stderr, /Error: Config file extension must be yaml/);
+    const missing = await cli(['-c', join(dir.path, 'missing.yaml')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Error: Specified config file does not exist/);
+  });
+
+  test('YAML syntax errors give the line', async () => {
+    const run = await cli(['-c', write('syntax.yaml', 'Butler-SOS:\n  logLevel: info\n  port: [1\n')]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /VERIFY CONFIG FILE: <file> \(line \d\) : Error parsing YAML file/);
+    assert.match(run.stderr, /MAIN: Config file verification failed\. Exiting\./);
+  });
+
+  test('New Relic options must come in equal numbers', async () => {
+    const file = write('nr.yaml', validFullText(certDir));
+    const run = await cli([
+      '-c',
+      file,
+      '--new-relic-account-name',
+      'a',
+      'b',
+      '--new-relic-api-key',
+      'k1',
+      '--new-relic-account-id',
+      '1',
+      '2',
+    ]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /Number of New Relic account names\/IDs\/API keys must match/);
+    assert.doesNotMatch(run.stdout + run.stderr, /k1/);
+  });
+
+  test('--loglevel only takes the six upstream levels', async () => {
+    const run = await cli(['-c', TEMPLATE_V14, '-l', 'DEBUG']);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /argument 'DEBUG' is invalid\. Allowed choices are error, warn, info, verbose, debug, silly/,
+    );
+  });
+
+  test('unknown options are refused', async () => {
+    const run = await cli(['--foo']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /unknown option '--foo'/);
+  });
+
+  test('without -c, config/$NODE_ENV.yaml is used', async () => {
+    mkdirSync(join(dir.path, 'config'), { recursive: true });
+    writeFileSync(join(dir.path, 'config', 'staging.yaml'), 'Butler-SOS:\n  logLevel: LOUD\n');
+    const run = await cli([], { cwd: dir.path, env: { NODE_ENV: 'staging' } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`using ${join(dir.path, 'config', 'staging.yaml')}`));
+    assert.match(run.stderr, /Butler-SOS\.logLevel \(line 2\)/);
+  });
+});
