@@ -25,7 +25,6 @@ import {
 const CHROMIUM = '/usr/bin/chromium';
 
 /** Rendered text (line breaks between blocks), which is what a user reads. */
-// biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node
 const visibleText = (locator: Locator) => locator.innerText();
 
 /**
