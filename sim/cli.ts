@@ -6,7 +6,9 @@
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { UdpTarget } from './emitter.ts';
-import { type RunningSimulator, startSimulator } from './index.ts';
+// The simulator (certificate generation, servers) loads only when `sim` runs, so that
+// the agent's own start-up does not pay for it.
+import type { RunningSimulator } from './index.ts';
 import { configSnippet } from './snippet.ts';
 
 function parsePort(value: string): number {
@@ -107,6 +109,7 @@ export function registerSimCommand(program: Command): void {
     .action(async (opts: SimCliOptions) => {
       let sim: RunningSimulator;
       try {
+        const { startSimulator } = await import('./index.ts');
         sim = await startSimulator({
           certDir: resolve(opts.certDir),
           servers: opts.servers,

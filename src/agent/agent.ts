@@ -15,11 +15,9 @@ import { queueMetricsToInflux, udpStatsToProm } from '../mapping/udp-queue.ts';
 import { EventCounters } from '../records/event-counts.ts';
 import { startSensePolling } from '../sense/polling.ts';
 import type { NewRelicCredential } from '../sinks/newrelic/credentials.ts';
-import { startMetricsServer } from '../sinks/prometheus/metrics-server.ts';
 import type { CollectedSample } from '../sinks/prometheus/prometheus-sink.ts';
 import { createLogEventHandler } from '../sources/log-events/handler.ts';
-import { createUserEventHandler } from '../sources/user-events/handler.ts';
-import { createLocalStore, type LocalStore } from '../store/local-store.ts';
+import type { LocalStore } from '../store/local-store.ts';
 import { udpListenerOptions } from '../udp/config.ts';
 import { startUdpListener, type UdpListener } from '../udp/listener.ts';
 import { startEventCountsFlusher, startQueueMetricsReporter } from '../udp/periodic.ts';
@@ -61,7 +59,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let running = true;
 
   const store: LocalStore | undefined = s.localStore.enable
-    ? createLocalStore({
+    ? (await import('../store/local-store.ts')).createLocalStore({
         file: fromWorkingDirectory(s.localStore.file),
         retentionHours: s.localStore.retentionHours,
         maxBytes: s.localStore.maxSizeMB * 1024 * 1024,
@@ -69,7 +67,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       })
     : undefined;
 
-  const destinations = createDestinations({
+  const destinations = await createDestinations({
     settings: s,
     newRelicCredentials: options.newRelicCredentials,
     delivery: {
@@ -169,6 +167,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   }
   if (s.userEvents.enable) {
+    // Loaded only when enabled (the user-agent parser is large).
+    const { createUserEventHandler } = await import('../sources/user-events/handler.ts');
     const handler = createUserEventHandler({
       excludeUser: s.userEvents.excludeUser,
       eventCounters: counters,
@@ -225,6 +225,26 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     intake.push(() => reporter.stop());
   }
 
+  // ---- Sense log database (deprecated upstream; for sites that still have it) ----
+  if (s.logdb.enable) {
+    const { startLogDbPoller } = await import('../sources/logdb/poller.ts');
+    const poller = startLogDbPoller({
+      host: s.logdb.host,
+      port: s.logdb.port,
+      user: s.logdb.qlogsReaderUser,
+      password: s.logdb.qlogsReaderPwd,
+      pollingInterval: s.logdb.pollingInterval,
+      queryPeriod: s.logdb.queryPeriod,
+      extractErrors: s.logdb.extractErrors,
+      extractWarnings: s.logdb.extractWarnings,
+      extractInfo: s.logdb.extractInfo,
+      log,
+      onRecord: (record) => router.logDbRow(record),
+      onError: (error) => ops.errorTracker.increment('LOG_DB_QUERY', s.logdb.host, undefined, error),
+    });
+    intake.push(() => poller.stop());
+  }
+
   const status = () =>
     buildStatus({
       version,
@@ -238,6 +258,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (destinations.prometheus) {
     const prom = destinations.prometheus;
     prom.registerCollector(() => ownMetrics(destinations, listeners, polling.stats().failures.byServer));
+    const { startMetricsServer } = await import('../sinks/prometheus/metrics-server.ts');
     const server = await startMetricsServer({
       host: s.prometheus.host,
       port: s.prometheus.port,

@@ -20,11 +20,11 @@ import type {
   NewRelicLog,
   NewRelicMetric,
 } from '../mapping/shapes.ts';
-import { createInfluxSink, encodeLine, type InfluxSink } from '../sinks/influxdb/index.ts';
-import { createMqttSink, type MqttSink } from '../sinks/mqtt/mqtt-sink.ts';
+import type { InfluxSink } from '../sinks/influxdb/index.ts';
+import type { MqttSink } from '../sinks/mqtt/mqtt-sink.ts';
 import { type NewRelicCredential, resolveAccounts } from '../sinks/newrelic/credentials.ts';
-import { createNewRelicSink, type NewRelicSink } from '../sinks/newrelic/newrelic-sink.ts';
-import { createPrometheusSink, type PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
+import type { NewRelicSink } from '../sinks/newrelic/newrelic-sink.ts';
+import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
 
 export interface DeliverySettings {
   /** Folder of the disk spools; absent: no spool (memory only). */
@@ -85,7 +85,11 @@ export interface DestinationOptions {
   extraPointSinks?: { name: string; sink: DeliverySink<InfluxPoint> }[];
 }
 
-export function createDestinations(options: DestinationOptions): Destinations {
+/**
+ * Sinks are imported only when enabled: each protocol client (mqtt, prom-client, undici)
+ * costs megabytes of memory at start, and most sites enable one or two destinations.
+ */
+export async function createDestinations(options: DestinationOptions): Promise<Destinations> {
   const { settings, delivery, log } = options;
   const queues: { kind: DestinationStatus['kind']; name: string; queue: DeliveryQueue<never> }[] = [];
   const closers: (() => Promise<void>)[] = [];
@@ -113,6 +117,7 @@ export function createDestinations(options: DestinationOptions): Destinations {
   let influx: InfluxDestination | undefined;
   const ic = settings.influxdbConfig;
   if (ic.enable) {
+    const { createInfluxSink, encodeLine } = await import('../sinks/influxdb/index.ts');
     const version = ic.version as InfluxVersion;
     const sink = createInfluxSink({
       version,
@@ -153,6 +158,7 @@ export function createDestinations(options: DestinationOptions): Destinations {
   let mqtt: Destinations['mqtt'];
   const mc = settings.mqttConfig;
   if (mc.enable) {
+    const { createMqttSink } = await import('../sinks/mqtt/mqtt-sink.ts');
     const sink = createMqttSink({ brokerHost: mc.brokerHost, brokerPort: mc.brokerPort, log });
     const queue = queueFor('mqtt', `MQTT at ${mc.brokerHost}:${mc.brokerPort}`, sink, 500);
     mqtt = { sink, queue };
@@ -163,6 +169,7 @@ export function createDestinations(options: DestinationOptions): Destinations {
   const nr = settings.newRelic;
   const anyNewRelic = nr.enable || settings.uptimeMonitor.storeNewRelic.enable;
   if (anyNewRelic) {
+    const { createNewRelicSink } = await import('../sinks/newrelic/newrelic-sink.ts');
     for (const credential of options.newRelicCredentials) {
       const account = {
         name: credential.accountName,
@@ -189,7 +196,9 @@ export function createDestinations(options: DestinationOptions): Destinations {
     }
   }
 
-  const prometheus = settings.prometheus.enable ? createPrometheusSink({ log }) : undefined;
+  const prometheus = settings.prometheus.enable
+    ? (await import('../sinks/prometheus/prometheus-sink.ts')).createPrometheusSink({ log })
+    : undefined;
 
   return {
     ...(influx ? { influx } : {}),

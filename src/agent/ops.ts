@@ -6,7 +6,6 @@
 import type { ButlerSosConfig, ButlerSosSettings } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { startupBanner } from '../ops/banner.ts';
-import { evaluateHealth, startDockerHealthCheck } from '../ops/docker-health.ts';
 import { createErrorTracker, type ErrorTracker } from '../ops/error-tracking.ts';
 import { startHeartbeat } from '../ops/heartbeat.ts';
 import { collectSystemInfo } from '../ops/system-info.ts';
@@ -108,6 +107,8 @@ export async function startOps(options: OpsOptions): Promise<RunningOps> {
   stops.push(() => telemetry.stop());
 
   if (s.dockerHealthCheck.enable) {
+    // Loaded only when enabled: the HTTP framework costs memory at start.
+    const { evaluateHealth, startDockerHealthCheck } = await import('../ops/docker-health.ts');
     try {
       const health = await startDockerHealthCheck({
         port: s.dockerHealthCheck.port,

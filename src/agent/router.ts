@@ -15,6 +15,7 @@ import { errorEventToInflux } from '../mapping/errors.ts';
 import { eventCountsToInflux } from '../mapping/event-counts.ts';
 import { failedPollToInflux } from '../mapping/failed-poll.ts';
 import { logEventToInflux, logEventToMqtt, logEventToNewRelic } from '../mapping/log-event.ts';
+import { logDbRowToInflux, logDbRowToMqtt, serverForLogDbRow } from '../mapping/logdb.ts';
 import {
   proxySessionsToInflux,
   proxySessionsToMqtt,
@@ -29,6 +30,7 @@ import type { ErrorEventRecord } from '../records/error-event.ts';
 import type { EventCountsRecord } from '../records/event-counts.ts';
 import type { FailedPollRecord } from '../records/failed-poll.ts';
 import type { LogEventRecord } from '../records/log-event.ts';
+import type { LogDbRecord } from '../records/logdb.ts';
 import type { ProxySessionsRecord } from '../records/proxy-sessions.ts';
 import type { UptimeRecord } from '../records/uptime.ts';
 import type { UserEventRecord } from '../records/user-event.ts';
@@ -43,6 +45,7 @@ export interface Router {
   eventCounts(record: EventCountsRecord): void;
   uptime(record: UptimeRecord): void;
   errorEvent(record: ErrorEventRecord): void;
+  logDbRow(record: LogDbRecord): void;
 }
 
 export interface RouterOptions {
@@ -208,6 +211,22 @@ export function createRouter(options: RouterOptions): Router {
           measurementName: s.errorTracking.influxdb.measurementName,
         }),
       ]);
+    },
+    logDbRow(record) {
+      // Rows of hosts no server claims (servers[].logDbHost) are not stored, as upstream;
+      // MQTT gets every row (upstream only did so when InfluxDB was on: a bug, not a feature).
+      const server = serverForLogDbRow(record, s.serversToMonitor.servers);
+      if (server) {
+        emitPoints(true, (v) => {
+          const point = logDbRowToInflux(record, server, v);
+          return point ? [point] : [];
+        });
+      } else {
+        options.log.verbose(
+          `LOG DB: no server has logDbHost "${record.processHost}"; row ${record.id} not stored`,
+        );
+      }
+      if (mqtt) mqtt.enqueue(logDbRowToMqtt(record, s.mqttConfig.baseTopic));
     },
   };
 }

@@ -13,7 +13,6 @@ import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import { createSecretRedactor } from '../config/mask.ts';
 import type { ButlerSosConfig, NewRelicAccount } from '../config/schema.ts';
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
-import { runAgent } from './run.ts';
 import { placeholderIssues, registerVerifyConfigCommand, reportConfigError } from './verify-config.ts';
 import { APP_DIR, VERSION } from './version.ts';
 
@@ -114,6 +113,8 @@ async function runCommand(opts: RunCliOptions, program: Command): Promise<void> 
 
   const redact = createSecretRedactor(config);
   try {
+    // Loaded only for the run command: verify-config and sim stay light.
+    const { runAgent } = await import('./run.ts');
     await runAgent(config, {
       configFile: loaded.file,
       ...(opts.loglevel ? { logLevel: opts.loglevel } : {}),

@@ -21,6 +21,24 @@ export interface CheckResult {
 
 const ROOT = 'Butler-SOS';
 const PROMETHEUS_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/**
+ * `logdb.queryPeriod`: the PostgreSQL interval forms the log database poller accepts
+ * (src/sources/logdb/poller.ts validates the same pattern at start; keep the two in step).
+ */
+const LOGDB_PERIOD = /^\s*(\d{1,6})\s*(second|minute|hour|day)s?\s*$/i;
+const PERIOD_UNIT_MS: Record<string, number> = {
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
+
+/** `logdb.queryPeriod` in ms, or undefined when it is not a period the poller accepts. */
+export function logDbPeriodMs(period: string): number | undefined {
+  const match = LOGDB_PERIOD.exec(period);
+  if (!match?.[1] || !match[2]) return undefined;
+  return Number(match[1]) * (PERIOD_UNIT_MS[match[2].toLowerCase()] ?? Number.NaN);
+}
 
 /** True when the log-event UDP listener will be started (any source enabled). */
 export function logEventListenerStarts(config: ButlerSosConfig): boolean {
@@ -239,7 +257,49 @@ export function checkConfig(
     );
   }
 
-  // 7. Warnings: combinations that work but probably not as meant.
+  // 7. Log database poller (upstream up to v10).
+  const logdb = s.logdb;
+  if (logdb.enable) {
+    const because = 'logdb.enable is true';
+    requireHost(['logdb', 'host'], logdb.host, because);
+    requireText(['logdb', 'qlogsReaderUser'], logdb.qlogsReaderUser, because, 'a database user name');
+    if (!logdb.extractErrors && !logdb.extractWarnings && !logdb.extractInfo) {
+      // Upstream built an empty SQL `IN ()` list and failed every poll (sense-inputs.md §13.5).
+      error(
+        ['logdb', 'extractErrors'],
+        `extractErrors, extractWarnings and extractInfo are all false, so nothing would be read (${because})`,
+        'at least one of logdb.extractErrors, extractWarnings, extractInfo true',
+      );
+    }
+    const periodMs = logDbPeriodMs(logdb.queryPeriod);
+    if (periodMs === undefined) {
+      error(
+        ['logdb', 'queryPeriod'],
+        `"${logdb.queryPeriod}" is not a period the log database poller accepts (${because})`,
+        'a number and a unit, e.g. "5 minutes", "1 hour", "30 seconds"',
+      );
+    } else if (periodMs < logdb.pollingInterval) {
+      warn(
+        ['logdb', 'queryPeriod'],
+        `queryPeriod (${logdb.queryPeriod}) is shorter than pollingInterval (${logdb.pollingInterval} ms): rows written between two polls can be missed`,
+      );
+    }
+    if (logdb.pollingInterval < 1000) {
+      error(
+        ['logdb', 'pollingInterval'],
+        `${logdb.pollingInterval} ms is too short (${because})`,
+        'at least 1000 (ms)',
+      );
+    }
+    if (!s.serversToMonitor.servers.some((server) => (server.logDbHost ?? '').trim() !== '')) {
+      warn(
+        ['serversToMonitor', 'servers'],
+        'logdb.enable is true but no server has logDbHost: log database rows are not stored in InfluxDB (only published to MQTT)',
+      );
+    }
+  }
+
+  // 8. Warnings: combinations that work but probably not as meant.
   const known = new Set(s.thirdPartyToolsCredentials.newRelic.map((account) => account.accountName));
   const accountLists: Array<[KeyPath, string[], boolean]> = [
     [

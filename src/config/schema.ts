@@ -743,6 +743,30 @@ const userSessions = section(
   'Proxy sessions.',
 );
 
+const logdb = section(
+  {
+    enable: bool(
+      false,
+      'Poll the Sense log database (QLogs) for warnings and errors (upstream up to v10; removed in v11).',
+    ),
+    pollingInterval: positive(60000, 'Query interval (ms, at least 1000).'),
+    queryPeriod: str(
+      '5 minutes',
+      'How far back each query looks: a number and a unit (second, minute, hour, day), e.g. "5 minutes".',
+    ),
+    host: str('', 'Log database (PostgreSQL) host, usually the central node (required when enabled).'),
+    port: port(4432, 'Log database port (Sense bundles PostgreSQL on 4432).'),
+    qlogsReaderUser: str('qlogs_reader', 'Read-only database user created by Sense.'),
+    qlogsReaderPwd: z
+      .preprocess((value) => value ?? '', text)
+      .describe('Password of qlogsReaderUser (secret).'),
+    extractErrors: bool(true, 'Read error and fatal rows.'),
+    extractWarnings: bool(true, 'Read warning rows.'),
+    extractInfo: bool(false, 'Read info rows.'),
+  },
+  'Sense log database poller (upstream up to v10; rows also need a server with a matching logDbHost to reach InfluxDB).',
+);
+
 const tagValue = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string' });
 
 const server = z.strictObject({
@@ -768,6 +792,10 @@ const server = z.strictObject({
   headers: z
     .preprocess((value) => value ?? {}, z.record(z.string(), text))
     .describe('Extra HTTP headers on healthcheck requests (values are secret).'),
+  logDbHost: z
+    .string()
+    .optional()
+    .describe('Host name as in the log database column process_host (logdb; case-insensitive).'),
 });
 
 const serversToMonitor = section(
@@ -861,6 +889,7 @@ export const settingsSchema = z
     appNames,
     userSessions,
     serversToMonitor,
+    logdb,
     webUi,
     localStore,
     delivery,
@@ -897,6 +926,7 @@ export type InfluxdbConfig = ButlerSosSettings['influxdbConfig'];
 export type AppNamesConfig = ButlerSosSettings['appNames'];
 export type UserSessionsConfig = ButlerSosSettings['userSessions'];
 export type ServersToMonitorConfig = ButlerSosSettings['serversToMonitor'];
+export type LogDbConfig = ButlerSosSettings['logdb'];
 export type WebUiConfig = ButlerSosSettings['webUi'];
 export type LocalStoreConfig = ButlerSosSettings['localStore'];
 export type DeliveryConfig = ButlerSosSettings['delivery'];
@@ -918,4 +948,5 @@ export const CONDITIONAL_SECTIONS = [
   'dockerHealthCheck',
   'crashFile',
   'errorTracking',
+  'logdb',
 ] as const;

@@ -26,6 +26,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { Overflow } from '../types.ts';
 import {
   encodeFrames,
+  FRAME_HEADER_BYTES,
   MAX_RECORD_BYTES,
   SEGMENT_HEADER_BYTES,
   SEGMENT_MAGIC,
@@ -349,34 +350,36 @@ export function createDiskSpool<T>(options: DiskSpoolOptions<T>): DiskSpool<T> {
     return undefined;
   }
 
-  /** Checks one segment left by a previous run: counts good records, notes and trims damage. */
+  /**
+   * Checks one segment left by a previous run: counts its good records from the cursor on,
+   * cuts off a torn tail, and rewrites it without damaged regions found in the middle (so the
+   * damage is counted and logged once, not at every start).
+   */
   async function scanSegment(
     id: number,
     path: string,
     damage: { segment: number; start: number; end: number; lost: number; tail: boolean }[],
   ): Promise<Segment | undefined> {
     const file = await open(path, 'r+');
+    let rewritten: { size: number; nextSeq: number } | undefined;
+    let segment: Segment;
     try {
       const { size } = await file.stat();
       const magic = Buffer.alloc(SEGMENT_HEADER_BYTES);
       await file.read(magic, 0, SEGMENT_HEADER_BYTES, 0);
-      if (size < SEGMENT_HEADER_BYTES || !magic.equals(SEGMENT_MAGIC)) {
-        if (size <= SEGMENT_HEADER_BYTES) {
-          // Created but its header not (fully) written before a crash: it holds nothing.
-          await file.close();
-          await rm(path, { force: true });
-          return undefined;
-        }
+      const magicOk = magic.equals(SEGMENT_MAGIC);
+      if (size <= SEGMENT_HEADER_BYTES) {
+        // Created but nothing (or not even its header) written before a crash: it holds nothing.
         await file.close();
-        await rename(path, `${path}.corrupt`);
-        damage.push({ segment: id, start: 0, end: size, lost: 1, tail: false });
-        log.error(`SPOOL: ${name}: ${path} is not a spool segment; moved aside to ${path}.corrupt`);
+        await rm(path, { force: true });
         return undefined;
       }
+      if (!magicOk) damage.push({ segment: id, start: 0, end: SEGMENT_HEADER_BYTES, lost: 0, tail: false });
       const atCursor = id === cursor.segment;
       const start = atCursor ? Math.min(cursor.offset, size) : SEGMENT_HEADER_BYTES;
-      const scan = new SegmentReader(file, start, size, atCursor ? cursor.seq : 0);
-      const segment: Segment = { id, path, size, unread: 0, nextSeq: 0, knownDamage: new Set() };
+      const startSeq = atCursor ? cursor.seq : 0;
+      const scan = new SegmentReader(file, start, size, startSeq);
+      segment = { id, path, size, unread: 0, nextSeq: 0, knownDamage: new Set() };
       for (let result = await scan.next(); result; result = await scan.next()) {
         if (result.kind === 'record') segment.unread++;
         else {
@@ -389,9 +392,72 @@ export function createDiskSpool<T>(options: DiskSpoolOptions<T>): DiskSpool<T> {
         }
       }
       segment.nextSeq = scan.nextSeq;
-      return segment;
+      if (!magicOk || segment.knownDamage.size > 0) {
+        try {
+          rewritten = await writeRepaired(file, path, start, startSeq, segment.size);
+        } catch (error) {
+          // The damage stays; the reader skips it again (without counting it twice).
+          log.warn(`SPOOL: ${name}: could not rewrite damaged ${path}: ${(error as Error).message}`);
+        }
+      }
     } finally {
       await file.close().catch(() => undefined);
+    }
+    if (rewritten) {
+      await rename(`${path}.tmp`, path); // after closing it: Windows cannot replace an open file
+      syncFolder();
+      segment.size = rewritten.size;
+      segment.nextSeq = rewritten.nextSeq;
+      segment.knownDamage.clear();
+    }
+    return segment;
+  }
+
+  /**
+   * Writes `<path>.tmp`: a correct header, the bytes before `start` unchanged (committed
+   * records; kept so the cursor's offset stays valid) and the good frames from `start` on,
+   * numbered again from `startSeq`.
+   */
+  async function writeRepaired(
+    source: FileHandle,
+    path: string,
+    start: number,
+    startSeq: number,
+    end: number,
+  ): Promise<{ size: number; nextSeq: number }> {
+    const out = await open(`${path}.tmp`, 'w', 0o600);
+    try {
+      const prefix = Buffer.alloc(start);
+      await source.read(prefix, 0, start, 0);
+      SEGMENT_MAGIC.copy(prefix, 0);
+      await writeAll(out, prefix, 0);
+      let size = start;
+      let seq = startSeq;
+      let chunk: Buffer[] = [];
+      let chunkBytes = 0;
+      const flush = async () => {
+        const data = Buffer.concat(chunk, chunkBytes);
+        await writeAll(out, data, size);
+        size += data.length;
+        chunk = [];
+        chunkBytes = 0;
+      };
+      const reader = new SegmentReader(source, start, end, startSeq);
+      for (let result = await reader.next(); result; result = await reader.next()) {
+        if (result.kind !== 'record') continue;
+        const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + result.payload.length);
+        frame.writeUInt32LE(result.payload.length, 4);
+        result.payload.copy(frame, FRAME_HEADER_BYTES);
+        sealFrame(frame, 0, seq++);
+        chunk.push(frame);
+        chunkBytes += frame.length;
+        if (chunkBytes >= 256 * 1024) await flush();
+      }
+      await flush();
+      await out.datasync();
+      return { size, nextSeq: seq };
+    } finally {
+      await out.close();
     }
   }
 
