@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerSimCommand } from '../../sim/cli.ts';
 import { checkCertificateFiles } from '../config/certificates.ts';
 import { ConfigError, formatIssue } from '../config/issues.ts';
@@ -132,6 +132,15 @@ async function runCommand(opts: RunCliOptions, program: Command): Promise<void> 
   }
 }
 
+/** A TCP/UDP port or count given on the command line. */
+function toPort(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new InvalidArgumentError(`"${text}" is not a whole number from 0 to 65535.`);
+  }
+  return value;
+}
+
 export function buildProgram(): Command {
   const program = new Command('butler-sos');
   program
@@ -173,10 +182,25 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('start a simulated Sense cluster and the agent against it, with nothing else to install')
-    .action(async () => {
-      const { runDemo } = await import('./demo.ts');
-      await runDemo();
-    });
+    .option('--data-dir <dir>', 'folder for the demo certificates, config and store', 'demo-data')
+    .option('--web-port <port>', 'web UI port', toPort, 3100)
+    .option('--prometheus-port <port>', 'Prometheus endpoint port', toPort, 9842)
+    .option('--log-port <port>', 'UDP port for log events', toPort, 9996)
+    .option('--user-port <port>', 'UDP port for user events', toPort, 9997)
+    .option('--rate <n>', 'events per second sent by the simulated servers', toPort, 20)
+    .action(
+      async (demo: {
+        dataDir: string;
+        webPort: number;
+        prometheusPort: number;
+        logPort: number;
+        userPort: number;
+        rate: number;
+      }) => {
+        const { runDemo } = await import('./demo.ts');
+        await runDemo(demo);
+      },
+    );
   return program;
 }
 
