@@ -197,7 +197,13 @@ export async function createDestinations(options: DestinationOptions): Promise<D
   }
 
   const prometheus = settings.prometheus.enable
-    ? (await import('../sinks/prometheus/prometheus-sink.ts')).createPrometheusSink({ log })
+    ? (await import('../sinks/prometheus/prometheus-sink.ts')).createPrometheusSink({
+        log,
+        // Safety net behind the removal on failed polls: a series not refreshed for three
+        // polling intervals is gone (a server removed from a reloaded config, say).
+        scopeExpiryMs:
+          3 * Math.max(settings.serversToMonitor.pollingInterval, settings.userSessions.pollingInterval),
+      })
     : undefined;
 
   return {

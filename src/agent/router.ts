@@ -6,6 +6,7 @@
 import type { ButlerSosSettings } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import {
+  engineHealthPromScope,
   engineHealthToInflux,
   engineHealthToMqtt,
   engineHealthToNewRelic,
@@ -17,12 +18,13 @@ import { failedPollToInflux } from '../mapping/failed-poll.ts';
 import { logEventToInflux, logEventToMqtt, logEventToNewRelic } from '../mapping/log-event.ts';
 import { logDbRowToInflux, logDbRowToMqtt, serverForLogDbRow } from '../mapping/logdb.ts';
 import {
+  proxySessionsPromScope,
   proxySessionsToInflux,
   proxySessionsToMqtt,
   proxySessionsToNewRelic,
   proxySessionsToPrometheus,
 } from '../mapping/proxy-sessions.ts';
-import type { InfluxPoint, InfluxVersion } from '../mapping/shapes.ts';
+import type { InfluxPoint, InfluxVersion, NewRelicMetric } from '../mapping/shapes.ts';
 import { uptimeToInflux, uptimeToNewRelic } from '../mapping/uptime.ts';
 import { userEventToInflux, userEventToMqtt, userEventToNewRelic } from '../mapping/user-event.ts';
 import type { EngineHealthRecord } from '../records/engine-health.ts';
@@ -53,6 +55,12 @@ export interface RouterOptions {
   destinations: Destinations;
   version: string;
   log: Logger;
+}
+
+/** The Metric API's `interval.ms`: how often these gauges are sampled. */
+function withInterval(metrics: NewRelicMetric[], intervalMs: number): NewRelicMetric[] {
+  for (const metric of metrics) metric.intervalMs = intervalMs;
+  return metrics;
 }
 
 export function createRouter(options: RouterOptions): Router {
@@ -136,7 +144,10 @@ export function createRouter(options: RouterOptions): Router {
       if (mqtt) mqtt.enqueueMany(engineHealthToMqtt(record, { mqttConfig: s.mqttConfig }));
       emitPoints(true, (v) => engineHealthToInflux(record, v, healthConfig));
       if (metricAccounts.length > 0) {
-        const metrics = engineHealthToNewRelic(record, nrMetricConfig);
+        const metrics = withInterval(
+          engineHealthToNewRelic(record, nrMetricConfig),
+          s.serversToMonitor.pollingInterval,
+        );
         for (const account of metricAccounts) account.metrics.enqueueMany(metrics);
       }
       if (prom) {
@@ -149,7 +160,10 @@ export function createRouter(options: RouterOptions): Router {
       if (influx)
         influx.write(proxySessionsToInflux(record, influxVersion, { influxdbConfig: s.influxdbConfig }));
       if (metricAccounts.length > 0) {
-        const metrics = proxySessionsToNewRelic(record, nrMetricConfig);
+        const metrics = withInterval(
+          proxySessionsToNewRelic(record, nrMetricConfig),
+          s.userSessions.pollingInterval,
+        );
         for (const account of metricAccounts) account.metrics.enqueueMany(metrics);
       }
       if (prom) {
@@ -158,6 +172,12 @@ export function createRouter(options: RouterOptions): Router {
       }
     },
     failedPoll(record) {
+      // A server or virtual proxy that stops answering loses its series at once, instead of
+      // exporting its last values forever (upstream, outputs.md §2.3).
+      if (prom && record.pollKind === 'health') prom.removeScope(engineHealthPromScope(record.serverName));
+      if (prom && record.pollKind === 'proxy-sessions' && record.virtualProxy !== undefined) {
+        prom.removeScope(proxySessionsPromScope(record.serverName, record.virtualProxy));
+      }
       emitPoints(true, (v) =>
         failedPollToInflux(record, v, { influxdbConfig: enabledInflux, errorTracking: s.errorTracking }),
       );

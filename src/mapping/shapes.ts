@@ -51,6 +51,8 @@ export interface NewRelicMetric {
   value: number;
   timestampMs: number;
   attributes: Record<string, string | number | boolean>;
+  /** The metric's reporting interval (`interval.ms` of the Metric API payload). */
+  intervalMs?: number;
 }
 
 /** A New Relic Event API event (custom event type). */

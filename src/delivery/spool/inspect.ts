@@ -57,8 +57,8 @@ export async function inspectSpool(
       const magic = Buffer.alloc(SEGMENT_HEADER_BYTES);
       await handle.read(magic, 0, SEGMENT_HEADER_BYTES, 0);
       if (!magic.equals(SEGMENT_MAGIC)) {
-        result.damaged.push({ segment: file, start: 0, end: size, lost: 1 });
-        continue;
+        // The agent repairs the header on its next start; the frames after it still count.
+        result.damaged.push({ segment: file, start: 0, end: SEGMENT_HEADER_BYTES, lost: 0 });
       }
       const atCursor = cursor?.segment === id;
       const reader = new SegmentReader(
