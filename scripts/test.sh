@@ -25,5 +25,6 @@ bash scripts/services.sh up >/dev/null
 # shellcheck source=/dev/null
 source "$BUTLER_SOS_SERVICES_DIR/env"
 
-# --test-timeout: a hung test fails on its own instead of eating the CI time limit.
-node --test --test-concurrency=2 --test-timeout=300000 'test/**/*.test.ts'
+# --test-timeout: a hung test fails on its own instead of eating the CI time limit;
+# --test-force-exit: a test file whose failed assertion left a timer running still ends.
+node --test --test-concurrency=2 --test-timeout=300000 --test-force-exit 'test/**/*.test.ts'
