@@ -348,7 +348,7 @@ function ownMetrics(
   failuresByServer: Record<string, Partial<Record<string, number>>>,
 ): CollectedSample[] {
   const samples: CollectedSample[] = [];
-  for (const { name, kind, stats } of destinations.statuses()) {
+  for (const { name, kind, stats, spooledBytes } of destinations.statuses()) {
     const labels = { destination: name, kind };
     const add = (
       metric: string,
@@ -359,6 +359,7 @@ function ownMetrics(
     ) => samples.push({ name: metric, help, labels: { ...labels, ...extra }, value, type });
     add('butler_sos_delivery_queued', 'Records waiting in memory per destination.', stats.queued);
     add('butler_sos_delivery_spooled', 'Records in the disk spool per destination.', stats.spooled);
+    add('butler_sos_delivery_spooled_bytes', 'Bytes of the disk spool per destination.', spooledBytes);
     add(
       'butler_sos_delivery_delivered_total',
       'Records delivered per destination.',

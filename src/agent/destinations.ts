@@ -36,12 +36,16 @@ export interface DeliverySettings {
 }
 
 /** Creates the overflow store of one queue (issue 5's disk spool), or none. */
-export type OverflowFactory = <T>(name: string) => Overflow<T> | undefined;
+export type OverflowFactory = (<T>(name: string) => Overflow<T> | undefined) & {
+  bytesFor?(queueName: string): number;
+};
 
 export interface DestinationStatus {
   name: string;
   kind: 'influxdb' | 'mqtt' | 'newrelic' | 'store';
   stats: DeliveryStats;
+  /** Bytes of the destination's disk spool. */
+  spooledBytes: number;
 }
 
 export interface InfluxDestination {
@@ -220,7 +224,12 @@ export async function createDestinations(options: DestinationOptions): Promise<D
       });
     },
     statuses() {
-      return queues.map(({ kind, name, queue }) => ({ name, kind, stats: queue.stats() }));
+      return queues.map(({ kind, name, queue }) => ({
+        name,
+        kind,
+        stats: queue.stats(),
+        spooledBytes: options.overflow.bytesFor?.(name) ?? 0,
+      }));
     },
     async close(deadlineMs) {
       await Promise.all(queues.map(({ queue }) => queue.close(deadlineMs)));

@@ -11,6 +11,8 @@ import type { OverflowFactory } from './destinations.ts';
 export interface DiskSpoolFactory extends OverflowFactory {
   /** Closes every spool (fsync); call after the queues have handed over what they hold. */
   closeAll(): Promise<void>;
+  /** Bytes on disk of the spool of one queue (0 when it has none). */
+  bytesFor(queueName: string): number;
 }
 
 export function createDiskSpoolFactory(options: {
@@ -18,7 +20,7 @@ export function createDiskSpoolFactory(options: {
   maxBytes: number;
   log: Logger;
 }): DiskSpoolFactory {
-  const spools: DiskSpool<unknown>[] = [];
+  const spools = new Map<string, DiskSpool<unknown>>();
   const factory = <T>(queueName: string): Overflow<T> => {
     const spool = createDiskSpool<T>({
       directory: options.directory,
@@ -27,12 +29,15 @@ export function createDiskSpoolFactory(options: {
       log: options.log,
     });
     spool.ready.catch((error: Error) => options.log.error(`SPOOL: ${queueName}: ${error.message}`));
-    spools.push(spool as DiskSpool<unknown>);
+    spools.set(queueName, spool as DiskSpool<unknown>);
     return spool;
   };
   return Object.assign(factory, {
     async closeAll() {
-      await Promise.allSettled(spools.map((spool) => spool.close()));
+      await Promise.allSettled([...spools.values()].map((spool) => spool.close()));
+    },
+    bytesFor(queueName: string) {
+      return spools.get(queueName)?.stats().bytes ?? 0;
     },
   });
 }

@@ -27,6 +27,8 @@ export function buildStatus(inputs: AgentStatusInputs) {
         lastError: failure ? `${failure.kind}: ${failure.reason}: ${failure.message}` : null,
       };
     }),
-    destinations: inputs.destinations.statuses().map(({ name, kind, stats }) => ({ name, kind, ...stats })),
+    destinations: inputs.destinations
+      .statuses()
+      .map(({ name, kind, stats, spooledBytes }) => ({ name, kind, ...stats, spooledBytes })),
   };
 }
