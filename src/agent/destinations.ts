@@ -38,6 +38,7 @@ export interface DeliverySettings {
 /** Creates the overflow store of one queue (issue 5's disk spool), or none. */
 export type OverflowFactory = (<T>(name: string) => Overflow<T> | undefined) & {
   bytesFor?(queueName: string): number;
+  droppedFor?(queueName: string): Record<string, number>;
 };
 
 export interface DestinationStatus {
@@ -224,12 +225,14 @@ export async function createDestinations(options: DestinationOptions): Promise<D
       });
     },
     statuses() {
-      return queues.map(({ kind, name, queue }) => ({
-        name,
-        kind,
-        stats: queue.stats(),
-        spooledBytes: options.overflow.bytesFor?.(name) ?? 0,
-      }));
+      return queues.map(({ kind, name, queue }) => {
+        const stats = queue.stats();
+        // The spool counts its own drops (cap reached, corrupt records): one total per reason.
+        for (const [reason, count] of Object.entries(options.overflow.droppedFor?.(name) ?? {})) {
+          stats.dropped[reason] = (stats.dropped[reason] ?? 0) + count;
+        }
+        return { name, kind, stats, spooledBytes: options.overflow.bytesFor?.(name) ?? 0 };
+      });
     },
     async close(deadlineMs) {
       await Promise.all(queues.map(({ queue }) => queue.close(deadlineMs)));

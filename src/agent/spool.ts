@@ -13,6 +13,8 @@ export interface DiskSpoolFactory extends OverflowFactory {
   closeAll(): Promise<void>;
   /** Bytes on disk of the spool of one queue (0 when it has none). */
   bytesFor(queueName: string): number;
+  /** Records the spool of one queue dropped itself (cap reached, corrupt), by reason. */
+  droppedFor(queueName: string): Record<string, number>;
 }
 
 export function createDiskSpoolFactory(options: {
@@ -38,6 +40,9 @@ export function createDiskSpoolFactory(options: {
     },
     bytesFor(queueName: string) {
       return spools.get(queueName)?.stats().bytes ?? 0;
+    },
+    droppedFor(queueName: string) {
+      return spools.get(queueName)?.stats().droppedByReason ?? {};
     },
   });
 }

@@ -19,20 +19,19 @@
  * - Damaged frames (torn tail, flipped bits) are found when the spool opens, skipped, counted
  *   as `corrupt` and logged once; the good records around them are kept.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../logging/logger.ts';
 import type { Overflow } from '../types.ts';
 import {
   encodeFrames,
-  FRAME_HEADER_BYTES,
   MAX_RECORD_BYTES,
   SEGMENT_HEADER_BYTES,
   SEGMENT_MAGIC,
   SegmentReader,
   sealFrame,
 } from './format.ts';
+import { syncFolder, writeAll, writeRepaired } from './segment-files.ts';
 
 export type SpoolDropPolicy = 'drop_oldest' | 'drop_newest';
 
@@ -405,60 +404,12 @@ export function createDiskSpool<T>(options: DiskSpoolOptions<T>): DiskSpool<T> {
     }
     if (rewritten) {
       await rename(`${path}.tmp`, path); // after closing it: Windows cannot replace an open file
-      syncFolder();
+      syncFolder(folder);
       segment.size = rewritten.size;
       segment.nextSeq = rewritten.nextSeq;
       segment.knownDamage.clear();
     }
     return segment;
-  }
-
-  /**
-   * Writes `<path>.tmp`: a correct header, the bytes before `start` unchanged (committed
-   * records; kept so the cursor's offset stays valid) and the good frames from `start` on,
-   * numbered again from `startSeq`.
-   */
-  async function writeRepaired(
-    source: FileHandle,
-    path: string,
-    start: number,
-    startSeq: number,
-    end: number,
-  ): Promise<{ size: number; nextSeq: number }> {
-    const out = await open(`${path}.tmp`, 'w', 0o600);
-    try {
-      const prefix = Buffer.alloc(start);
-      await source.read(prefix, 0, start, 0);
-      SEGMENT_MAGIC.copy(prefix, 0);
-      await writeAll(out, prefix, 0);
-      let size = start;
-      let seq = startSeq;
-      let chunk: Buffer[] = [];
-      let chunkBytes = 0;
-      const flush = async () => {
-        const data = Buffer.concat(chunk, chunkBytes);
-        await writeAll(out, data, size);
-        size += data.length;
-        chunk = [];
-        chunkBytes = 0;
-      };
-      const reader = new SegmentReader(source, start, end, startSeq);
-      for (let result = await reader.next(); result; result = await reader.next()) {
-        if (result.kind !== 'record') continue;
-        const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + result.payload.length);
-        frame.writeUInt32LE(result.payload.length, 4);
-        result.payload.copy(frame, FRAME_HEADER_BYTES);
-        sealFrame(frame, 0, seq++);
-        chunk.push(frame);
-        chunkBytes += frame.length;
-        if (chunkBytes >= 256 * 1024) await flush();
-      }
-      await flush();
-      await out.datasync();
-      return { size, nextSeq: seq };
-    } finally {
-      await out.close();
-    }
   }
 
   function segmentPath(id: number): string {
@@ -478,7 +429,7 @@ export function createDiskSpool<T>(options: DiskSpoolOptions<T>): DiskSpool<T> {
       await rm(path, { force: true });
       throw error;
     }
-    syncFolder(); // so that a power cut does not forget the new file's name
+    syncFolder(folder); // so that a power cut does not forget the new file's name
     const segment: Segment = {
       id,
       path,
@@ -502,18 +453,6 @@ export function createDiskSpool<T>(options: DiskSpoolOptions<T>): DiskSpool<T> {
     } finally {
       await file.close();
     }
-  }
-
-  function syncFolder(): void {
-    // Not possible on every platform (Windows refuses to open folders); best effort.
-    try {
-      const fd = openSync(folder, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch {}
   }
 
   async function append(items: T[]): Promise<void> {
@@ -588,14 +527,6 @@ export function createDiskSpool<T>(options: DiskSpoolOptions<T>): DiskSpool<T> {
       } else log.warn(`SPOOL: ${name}: fsync failed: ${(error as Error).message}`);
     } finally {
       if (full > 0) countDrop(SPOOL_DROP_REASONS.full, full);
-    }
-  }
-
-  async function writeAll(file: FileHandle, data: Buffer, position: number): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
-      done += bytesWritten;
     }
   }
 

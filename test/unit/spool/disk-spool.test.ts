@@ -288,6 +288,30 @@ describe('disk spool: reopening', () => {
     await second.spool.commit(8);
     assert.deepEqual(second.spool.stats().droppedByReason, { corrupt: 2 }, 'not counted again on replay');
     assert.equal(second.log.lines.filter((l) => l.level === 'warn').length, 1, 'logged once');
+    await second.spool.accept(['after'], 'queue_full');
+    await second.spool.close();
+
+    // The damaged segment was rewritten without the damage: a later start finds none.
+    const third = stringSpool(dir);
+    await third.spool.ready;
+    assert.deepEqual(third.spool.stats().droppedByReason, {});
+    assert.deepEqual(await third.spool.peek(5), ['after']);
+    await third.spool.close();
+  });
+
+  it('keeps the records of a segment whose header was damaged', async () => {
+    const dir = tempDir();
+    const first = stringSpool(dir);
+    await first.spool.accept(['a', 'b', 'c'], 'queue_full');
+    await first.spool.close();
+    const [file] = segmentFiles(dir);
+    const bytes = readFileSync(file!);
+    bytes[2]! ^= 0xff;
+    writeFileSync(file!, bytes);
+    const second = stringSpool(dir);
+    assert.deepEqual(await second.spool.peek(5), ['a', 'b', 'c']);
+    assert.deepEqual(second.spool.stats().droppedByReason, {});
+    assert.equal(readFileSync(file!).subarray(0, 8).toString('latin1'), 'BSOSSPL1', 'header repaired');
     await second.spool.close();
   });
 
