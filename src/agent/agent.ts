@@ -81,14 +81,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ...(store ? { extraPointSinks: [{ name: 'Local store', sink: store }] } : {}),
   });
 
-  // InfluxDB provisioning never blocks startup (upstream logs and continues).
+  // InfluxDB provisioning never blocks startup (upstream logs and continues); writes wait
+  // for it and retry it, so an InfluxDB that is down at start is provisioned when it is back.
   if (destinations.influx) {
     const influx = destinations.influx;
     log.info(`CONFIG: Influxdb enabled: true, ${influx.sink.describe()}`);
-    influx.sink.setup().then(
-      () => log.info(`CONFIG: ${influx.sink.describe()} is ready`),
-      (error: Error) => log.error(`CONFIG: setting up ${influx.sink.describe()} failed: ${error.message}`),
-    );
+    influx
+      .setup()
+      .catch((error: Error) => log.error(`CONFIG: ${error.message}; retried before the first write`));
   } else {
     log.info('CONFIG: Influxdb enabled: false');
   }

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import type { ButlerSosSettings } from '../config/schema.ts';
 import { createDeliveryQueue, type DeliveryQueue } from '../delivery/queue.ts';
-import type { DeliverySink, DeliveryStats, Overflow } from '../delivery/types.ts';
+import { DeliveryError, type DeliverySink, type DeliveryStats, type Overflow } from '../delivery/types.ts';
 import type { Logger } from '../logging/logger.ts';
 import type {
   InfluxPoint,
@@ -52,6 +52,8 @@ export interface DestinationStatus {
 export interface InfluxDestination {
   version: InfluxVersion;
   sink: InfluxSink;
+  /** Provisions the database now (also done before the first write, and again when it is gone). */
+  setup(): Promise<void>;
   queue: DeliveryQueue<string>;
   write(points: readonly InfluxPoint[]): void;
 }
@@ -140,10 +142,12 @@ export async function createDestinations(options: DestinationOptions): Promise<D
       timeoutMs: ic.v3Config.writeTimeout ?? 10_000,
       log,
     });
-    const queue = queueFor('influxdb', sink.describe(), sink, ic.maxBatchSize);
+    const provisioned = provisionedInfluxSink(sink, log);
+    const queue = queueFor('influxdb', sink.describe(), provisioned, ic.maxBatchSize);
     influx = {
       version,
       sink,
+      setup: provisioned.setup,
       queue,
       write(points) {
         for (const point of points) {
@@ -237,6 +241,46 @@ export async function createDestinations(options: DestinationOptions): Promise<D
     async close(deadlineMs) {
       await Promise.all(queues.map(({ queue }) => queue.close(deadlineMs)));
       await Promise.allSettled(closers.map((close) => close()));
+    },
+  };
+}
+
+/**
+ * InfluxDB behind its provisioning: no point is written before the database (v1: with its
+ * default retention policy) exists, since points written before `CREATE RETENTION POLICY
+ * ... DEFAULT` land in `autogen` where dashboards never look; a failed setup (InfluxDB down
+ * at start) is retried with the writes' backoff; a database dropped later is created again.
+ */
+export function provisionedInfluxSink(
+  sink: InfluxSink,
+  log: Logger,
+): DeliverySink<string> & { setup(): Promise<void> } {
+  let ready: Promise<void> | undefined;
+  const setup = (): Promise<void> => {
+    ready ??= sink.setup().then(
+      () => log.info(`CONFIG: ${sink.describe()} is ready`),
+      (error: Error) => {
+        ready = undefined;
+        throw new DeliveryError(`setting up ${sink.describe()} failed: ${error.message}`, {
+          kind: 'retryable',
+          cause: error,
+        });
+      },
+    );
+    return ready;
+  };
+  return {
+    setup,
+    async write(batch, signal) {
+      await setup();
+      try {
+        await sink.write(batch, signal);
+      } catch (error) {
+        // The database or bucket vanished (dropped, or InfluxDB reinstalled): provision again.
+        if (/database not found|bucket .*not found|HTTP 404/i.test((error as Error).message))
+          ready = undefined;
+        throw error;
+      }
     },
   };
 }

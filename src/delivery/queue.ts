@@ -15,6 +15,7 @@ import {
   type DeliveryStats,
   type DropReason,
   type Overflow,
+  type SpillReason,
 } from './types.ts';
 
 export interface RetryOptions {
@@ -102,7 +103,7 @@ export function createDeliveryQueue<T>(options: DeliveryQueueOptions<T>): Delive
 
   // Overflow hand-over: items are collected and handed over once per tick, in order.
   let spillItems: T[] = [];
-  let spillReason: 'queue_full' | 'shutdown' = 'queue_full';
+  let spillReason: SpillReason = 'queue_full';
   let spillChain: Promise<void> = Promise.resolve();
   let spillScheduled = false;
 
@@ -167,7 +168,7 @@ export function createDeliveryQueue<T>(options: DeliveryQueueOptions<T>): Delive
   }
 
   // ---- overflow --------------------------------------------------------------------------
-  function spill(items: T[], reason: 'queue_full' | 'shutdown'): void {
+  function spill(items: T[], reason: SpillReason): void {
     if (items.length === 0) return;
     if (!overflow) {
       drop(reason, items.length);
@@ -211,6 +212,12 @@ export function createDeliveryQueue<T>(options: DeliveryQueueOptions<T>): Delive
     }
     if (waiting() + inFlight >= maxQueued) {
       spill([item], 'queue_full');
+      return false;
+    }
+    // While the destination fails, what cannot go in the next batch goes to disk at once:
+    // memory would be lost to a crash during the outage, the disk spool is not.
+    if (failing && overflow && waiting() >= maxBatchSize) {
+      spill([item], 'destination_down');
       return false;
     }
     buffer.push(item);

@@ -9,6 +9,12 @@ export type DropReason = 'queue_full' | 'shutdown' | 'rejected' | 'overflow_fail
 export type DeliveryErrorKind = 'retryable' | 'rejected';
 
 /**
+ * Why items go to the overflow store: memory bound reached, the destination failing (only
+ * one batch is kept in memory then, so a crash during an outage loses nothing), or shutdown.
+ */
+export type SpillReason = 'queue_full' | 'destination_down' | 'shutdown';
+
+/**
  * What a sink throws when a write fails.
  * - `retryable`: the destination is down, slow, overloaded (network errors, timeouts, 5xx,
  *   429). The queue writes the same batch again after a backoff, forever, until it is
@@ -58,7 +64,7 @@ export interface DeliverySink<T> {
 export interface Overflow<T> {
   /** Stores items durably. Rejecting means they could not be kept: the queue counts them
    * dropped, with the error's `reason` property if it has one, else `overflow_failed`. */
-  accept(items: T[], reason: 'queue_full' | 'shutdown'): Promise<void>;
+  accept(items: T[], reason: SpillReason): Promise<void>;
   /** Items waiting to be replayed. */
   size(): number;
   /** Up to `max` of the oldest waiting items, without removing them. */

@@ -7,7 +7,6 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SegmentReader } from './format.ts';
 
 export interface SpoolInspection {
@@ -80,31 +79,4 @@ export async function inspectSpool(
     }
   }
   return result;
-}
-
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { records: { type: 'string', default: '0' } },
-  });
-  const [directory, only] = positionals;
-  if (!directory) {
-    console.error('usage: node src/delivery/spool/inspect.ts <spoolDirectory> [name] [--records N]');
-    process.exitCode = 2;
-    return;
-  }
-  const names = only
-    ? [only]
-    : (await readdir(directory, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  for (const name of names) {
-    const report = await inspectSpool(directory, name, Number(values.records) || 0);
-    console.log(JSON.stringify(report, null, 2));
-  }
-}
-
-if (import.meta.main) {
-  main().catch((error: unknown) => {
-    console.error(`spool inspect: ${(error as Error).message}`);
-    process.exitCode = 1;
-  });
 }

@@ -309,3 +309,30 @@ describe('delivery queue close', () => {
     assert.deepEqual(q.stats().dropped, {});
   });
 });
+
+describe('delivery queue while the destination is down', () => {
+  it('keeps one batch in memory and spools the rest at once, then delivers everything', async () => {
+    let down = true;
+    const { sink, written } = recordingSink<number>(() => {
+      if (down) throw new DeliveryError('HTTP 503', { kind: 'retryable' });
+    });
+    const overflow = memoryOverflow<number>();
+    const queue = createDeliveryQueue(queueOptions(sink, { overflow, maxBatchSize: 3 }));
+    queue.enqueueMany([1, 2, 3]); // the batch that fails and is retried
+    for (let i = 0; i < 50 && queue.stats().retried === 0; i++) await sleep(5);
+    assert.ok(queue.stats().retried > 0, 'the first write failed');
+    queue.enqueueMany([4, 5, 6, 7, 8, 9, 10]);
+    await sleep(5); // hand-over to the overflow happens on the next tick
+    assert.deepEqual(overflow.reasons, ['destination_down']);
+    assert.deepEqual(overflow.items, [7, 8, 9, 10], 'beyond one waiting batch, items went to the spool');
+    assert.equal(queue.stats().queued, 3);
+    down = false;
+    await queue.flush();
+    for (let i = 0; i < 100 && overflow.items.length > 0; i++) await sleep(5);
+    await queue.close(1000);
+    assert.deepEqual(
+      written.flat().sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+  });
+});

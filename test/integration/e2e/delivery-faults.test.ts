@@ -1,0 +1,349 @@
+/**
+ * Fault tests of issue 5 against real services: the agent runs as a child process
+ * (test/support/agent-process.ts) with engine log events on a UDP port, writing to a private
+ * InfluxDB 1.x or Mosquitto that the test kills and restarts. Every event carries a unique id
+ * in its message, so "stored exactly once" is `rows == distinct == sent`.
+ *
+ * The four tests run concurrently (each has its own services and agent), so together they
+ * take as long as the slowest: about a minute, bounded by the waits below. No timing is
+ * asserted except the documented shutdown deadline, with a wide margin.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  type AgentDestinationStatus,
+  type AgentProcess,
+  destinationsOf,
+  e2eConfig,
+  freeUdpPort,
+  makeAgentDir,
+  removeAgentDir,
+  spawnAgent,
+  tail,
+} from '../../support/agent-process.ts';
+import {
+  freePort,
+  type PrivateService,
+  startPrivateInfluxDb,
+  startPrivateMosquitto,
+  waitFor,
+} from '../../support/services.ts';
+import { type EventStream, startEventStream, storedLogEvents, subscribe } from './helpers.ts';
+
+const DB = 'e2e_faults';
+/** After a 15 s outage the delivery layer's backoff (≤ 30 s, full jitter) must come round. */
+const RECOVERY_TIMEOUT_MS = 90_000;
+
+interface Rig {
+  dir: string;
+  udpPort: number;
+  webUiPort: number;
+  agents: AgentProcess[];
+  streams: EventStream[];
+  services: PrivateService[];
+}
+
+/** Ports, a temp folder, and an `after` hook that kills whatever the test started. */
+async function rig(t: { after(fn: () => Promise<void>): void }): Promise<Rig> {
+  const r: Rig = {
+    dir: makeAgentDir(),
+    udpPort: await freeUdpPort(),
+    webUiPort: await freePort(),
+    agents: [],
+    streams: [],
+    services: [],
+  };
+  t.after(async () => {
+    await Promise.allSettled(r.streams.map((s) => s.stop()));
+    await Promise.allSettled(r.agents.map((a) => a.kill()));
+    await Promise.allSettled(r.services.map((s) => s.stop()));
+    removeAgentDir(r.dir);
+  });
+  return r;
+}
+
+async function start(r: Rig, config: Record<string, unknown>): Promise<AgentProcess> {
+  const agent = await spawnAgent({ config, dir: r.dir, webUiPort: r.webUiPort });
+  r.agents.push(agent);
+  return agent;
+}
+
+/** The agent's status entry of the one destination whose name contains `kind`. */
+async function destination(agent: AgentProcess, kind: RegExp): Promise<AgentDestinationStatus> {
+  const found = destinationsOf(await agent.status()).filter((d) => kind.test(d.name));
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind} destination in /api/status, got ${found.length}`);
+  return found[0] as AgentDestinationStatus;
+}
+
+const settled = (d: AgentDestinationStatus) => (d.queued ?? 0) + (d.inFlight ?? 0) + (d.spooled ?? 0) === 0;
+
+/** Logged once the InfluxDB destination is provisioned (database and retention policy). */
+const INFLUX_READY = /CONFIG: InfluxDB .* is ready/;
+
+/** Waits until the agent has provisioned InfluxDB, so that killing it afterwards tests
+ * delivery, not provisioning (which has a test of its own below). */
+async function influxReady(agent: AgentProcess): Promise<void> {
+  await agent.waitForOutput(INFLUX_READY, 20_000);
+}
+
+function explain(agent: AgentProcess): string {
+  return `\n--- agent output (tail) ---\n${tail(agent.output(), 30)}`;
+}
+
+describe('delivery under faults (real services, agent as a child process)', { concurrency: true }, () => {
+  test('InfluxDB SIGKILLed for 15 s during 30 s at 1,000 events/s: every event stored exactly once', {
+    timeout: 170_000,
+  }, async (t) => {
+    const r = await rig(t);
+    const influx = await startPrivateInfluxDb();
+    r.services.push(influx);
+    const agent = await start(
+      r,
+      e2eConfig({
+        logEventPort: r.udpPort,
+        webUiPort: r.webUiPort,
+        spoolDirectory: `${r.dir}/spool`,
+        influx: { port: influx.port, dbName: DB },
+      }),
+    );
+
+    await influxReady(agent);
+    const stream = startEventStream({ port: r.udpPort, ratePerSecond: 1000, runId: 'outage', total: 30_000 });
+    r.streams.push(stream);
+    await stream.untilSent(5_000);
+    await influx.kill('SIGKILL');
+    await stream.untilSent(20_000);
+    await influx.restart();
+    await stream.untilSent(30_000);
+    const sent = await stream.stop();
+    assert.equal(sent, 30_000);
+    assert.ok(agent.running(), `the agent died during the outage${explain(agent)}`);
+
+    await waitFor(
+      async () => (await storedLogEvents(influx.url, DB)).rows >= sent,
+      RECOVERY_TIMEOUT_MS,
+      500,
+    ).catch(async (error) => {
+      throw new Error(
+        `${(error as Error).message}: ${JSON.stringify(await storedLogEvents(influx.url, DB))}${explain(agent)}`,
+      );
+    });
+    // Nothing left to write, so nothing could still arrive twice.
+    await waitFor(async () => settled(await destination(agent, /influx/i)), 30_000, 250);
+    const stored = await storedLogEvents(influx.url, DB);
+    t.diagnostic(`sent ${sent}, stored ${stored.rows} points, ${stored.distinct} distinct`);
+    assert.deepEqual(stored, { rows: sent, distinct: sent, inAutogen: 0 });
+  });
+
+  test('Mosquitto restarted during a stream: every accepted message delivered', {
+    timeout: 120_000,
+  }, async (t) => {
+    const r = await rig(t);
+    const broker = await startPrivateMosquitto();
+    r.services.push(broker);
+    const topic = 'e2e/logevent';
+    const subscriber = await subscribe({
+      url: broker.url,
+      topic,
+      clientId: `e2e-sub-${process.pid}`,
+      runId: 'mqtt',
+    });
+    t.after(() => subscriber.close());
+    const agent = await start(
+      r,
+      e2eConfig({
+        logEventPort: r.udpPort,
+        webUiPort: r.webUiPort,
+        spoolDirectory: `${r.dir}/spool`,
+        mqtt: { port: broker.port, topic },
+      }),
+    );
+
+    const stream = startEventStream({ port: r.udpPort, ratePerSecond: 500, runId: 'mqtt', total: 8_000 });
+    r.streams.push(stream);
+    await stream.untilSent(3_000);
+    await broker.restart(); // SIGTERM: Mosquitto saves the subscriber's persistent session
+    await stream.untilSent(8_000);
+    const sent = await stream.stop();
+    assert.equal(sent, 8_000);
+
+    // Accepted = what the agent took in: delivered (acknowledged by the broker) plus spooled
+    // plus still queued; once settled, delivered is all of it.
+    const mqttStatus = await waitFor(
+      async () => {
+        const d = await destination(agent, /mqtt/i);
+        return settled(d) && (d.delivered ?? 0) >= sent ? d : undefined;
+      },
+      RECOVERY_TIMEOUT_MS,
+      250,
+    ).catch(async (error) => {
+      throw new Error(
+        `${(error as Error).message}: ${JSON.stringify(await agent.status())}${explain(agent)}`,
+      );
+    });
+    const accepted = mqttStatus.delivered ?? 0;
+    assert.deepEqual(mqttStatus.dropped ?? {}, {});
+    await waitFor(() => subscriber.ids.size >= accepted, 30_000, 100).catch((error) => {
+      throw new Error(`${(error as Error).message}: subscriber has ${subscriber.ids.size} of ${accepted}`);
+    });
+    t.diagnostic(
+      `sent ${sent}, agent delivered ${accepted}, subscriber got ${subscriber.ids.size} distinct of ${subscriber.received()}`,
+    );
+    assert.equal(accepted, sent);
+    assert.equal(subscriber.ids.size, sent);
+    assert.ok([...subscriber.ids].every((id) => id >= 0 && id < sent));
+  });
+
+  test('agent SIGKILLed mid-stream while InfluxDB is down: the spool is delivered after restart', {
+    timeout: 120_000,
+  }, async (t) => {
+    const r = await rig(t);
+    const influx = await startPrivateInfluxDb();
+    r.services.push(influx);
+    // A small memory bound, so that the disk spool takes over within a second or two.
+    const config = e2eConfig({
+      logEventPort: r.udpPort,
+      webUiPort: r.webUiPort,
+      spoolDirectory: `${r.dir}/spool`,
+      influx: { port: influx.port, dbName: DB, maxBatchSize: 500 },
+      delivery: { memoryQueueMax: 1000 },
+    });
+    const first = await start(r, config);
+    await influxReady(first);
+    await influx.kill('SIGKILL');
+
+    const stream = startEventStream({ port: r.udpPort, ratePerSecond: 1000, runId: 'crash' });
+    r.streams.push(stream);
+    // On disk (the spool accepted them) before the kill: these must survive it.
+    const before = await waitFor(
+      async () => {
+        const d = await destination(first, /influx/i);
+        return (d.overflowed ?? 0) >= 2_000 ? d : undefined;
+      },
+      30_000,
+      100,
+    ).catch(async (error) => {
+      throw new Error(
+        `spool never engaged: ${(error as Error).message}: ${JSON.stringify(await first.status())}${explain(first)}`,
+      );
+    });
+    const killed = await first.kill(); // mid-stream: the stream is still running
+    assert.equal(killed.signal, 'SIGKILL');
+    const sent = await stream.stop();
+    await influx.restart();
+
+    const second = await start(r, config);
+    const spooledBefore = before.overflowed ?? 0;
+    await waitFor(
+      async () => (await storedLogEvents(influx.url, DB)).rows >= spooledBefore,
+      RECOVERY_TIMEOUT_MS,
+      500,
+    ).catch(async (error) => {
+      throw new Error(
+        `${(error as Error).message}: ${JSON.stringify(await storedLogEvents(influx.url, DB))}${explain(second)}`,
+      );
+    });
+    await waitFor(async () => settled(await destination(second, /influx/i)), 30_000, 250);
+    const stored = await storedLogEvents(influx.url, DB);
+    t.diagnostic(
+      `sent ${sent}, spooled before the kill ${spooledBefore}, stored ${stored.rows} (${stored.distinct} distinct)`,
+    );
+    assert.equal(stored.rows, stored.distinct, 'an event was stored twice');
+    assert.equal(stored.inAutogen, 0, 'events written outside the configured retention policy');
+    assert.ok(
+      stored.distinct >= spooledBefore,
+      `only ${stored.distinct} of ${spooledBefore} spooled events stored`,
+    );
+    assert.ok(stored.distinct <= sent);
+  });
+
+  test('SIGTERM with InfluxDB down: exit 0 within the deadline, the next start delivers the spool', {
+    timeout: 120_000,
+  }, async (t) => {
+    const r = await rig(t);
+    const influx = await startPrivateInfluxDb();
+    r.services.push(influx);
+    const shutdownDeadlineMs = 3_000;
+    const config = e2eConfig({
+      logEventPort: r.udpPort,
+      webUiPort: r.webUiPort,
+      spoolDirectory: `${r.dir}/spool`,
+      influx: { port: influx.port, dbName: DB },
+      delivery: { shutdownDeadlineMs },
+    });
+    const first = await start(r, config);
+    await influxReady(first);
+    await influx.kill('SIGKILL');
+
+    const stream = startEventStream({ port: r.udpPort, ratePerSecond: 1000, runId: 'sigterm', total: 3_000 });
+    r.streams.push(stream);
+    await stream.untilSent(3_000);
+    const sent = await stream.stop();
+    // Everything sent has reached the agent's delivery queue (in memory, in flight or spooled).
+    await waitFor(
+      async () => {
+        const d = await destination(first, /influx/i);
+        return (d.queued ?? 0) + (d.inFlight ?? 0) + (d.spooled ?? 0) + (d.delivered ?? 0) >= sent;
+      },
+      20_000,
+      100,
+    );
+
+    const exit = await first.stop('SIGTERM');
+    t.diagnostic(`exit ${exit.signal ?? exit.code} after ${exit.ms} ms (deadline ${shutdownDeadlineMs} ms)`);
+    assert.equal(exit.code, 0, `exit ${exit.signal ?? exit.code}${explain(first)}`);
+    // Wide margin over the deadline: process teardown, not flushing, takes the rest.
+    assert.ok(exit.ms < shutdownDeadlineMs + 5_000, `took ${exit.ms} ms`);
+
+    await influx.restart();
+    const second = await start(r, config);
+    await waitFor(
+      async () => (await storedLogEvents(influx.url, DB)).rows >= sent,
+      RECOVERY_TIMEOUT_MS,
+      500,
+    ).catch(async (error) => {
+      throw new Error(
+        `${(error as Error).message}: ${JSON.stringify(await storedLogEvents(influx.url, DB))}${explain(second)}`,
+      );
+    });
+    await waitFor(async () => settled(await destination(second, /influx/i)), 30_000, 250);
+    assert.deepEqual(await storedLogEvents(influx.url, DB), { rows: sent, distinct: sent, inAutogen: 0 });
+  });
+  test('InfluxDB down when the agent starts: provisioned once it is up, every event stored', {
+    timeout: 120_000,
+  }, async (t) => {
+    const r = await rig(t);
+    const influx = await startPrivateInfluxDb();
+    r.services.push(influx);
+    await influx.kill('SIGKILL'); // never provisioned: no database yet
+    const agent = await start(
+      r,
+      e2eConfig({
+        logEventPort: r.udpPort,
+        webUiPort: r.webUiPort,
+        spoolDirectory: `${r.dir}/spool`,
+        influx: { port: influx.port, dbName: DB },
+      }),
+    );
+    const stream = startEventStream({ port: r.udpPort, ratePerSecond: 1000, runId: 'late', total: 2_000 });
+    r.streams.push(stream);
+    await stream.untilSent(2_000);
+    const sent = await stream.stop();
+    await influx.restart();
+
+    await waitFor(
+      async () => {
+        const stored = await storedLogEvents(influx.url, DB);
+        return stored.rows + stored.inAutogen >= sent;
+      },
+      RECOVERY_TIMEOUT_MS,
+      500,
+    ).catch(async (error) => {
+      const stored = await storedLogEvents(influx.url, DB).catch((e: Error) => e.message);
+      throw new Error(`${(error as Error).message}: ${JSON.stringify(stored)}${explain(agent)}`);
+    });
+    await waitFor(async () => settled(await destination(agent, /influx/i)), 30_000, 250);
+    assert.deepEqual(await storedLogEvents(influx.url, DB), { rows: sent, distinct: sent, inAutogen: 0 });
+  });
+});
