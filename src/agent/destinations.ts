@@ -260,6 +260,14 @@ export function provisionedInfluxSink(
     ready ??= sink.setup().then(
       () => log.info(`CONFIG: ${sink.describe()} is ready`),
       (error: Error) => {
+        // Unreachable (a network error): writes wait and setup is tried again before the next
+        // one. Reachable but refusing the setup calls (a token without admin rights, or an
+        // InfluxDB-compatible store without the setup API such as VictoriaMetrics): upstream
+        // logs and writes anyway, and so do we.
+        if (!(error instanceof DeliveryError)) {
+          log.warn(`CONFIG: ${error.message}; writing without provisioning`);
+          return;
+        }
         ready = undefined;
         throw new DeliveryError(`setting up ${sink.describe()} failed: ${error.message}`, {
           kind: 'retryable',
