@@ -28,7 +28,13 @@ import {
   startPrivateMosquitto,
   waitFor,
 } from '../../support/services.ts';
-import { type EventStream, startEventStream, storedLogEvents, subscribe } from './helpers.ts';
+import {
+  type EventStream,
+  type StoredCount,
+  startEventStream,
+  storedLogEvents,
+  subscribe,
+} from './helpers.ts';
 
 const DB = 'e2e_faults';
 /** After a 15 s outage the delivery layer's backoff (≤ 30 s, full jitter) must come round. */
@@ -91,6 +97,27 @@ function explain(agent: AgentProcess): string {
   return `\n--- agent output (tail) ---\n${tail(agent.output(), 30)}`;
 }
 
+/**
+ * Waits until InfluxDB holds `expected` log events (as `counted` counts them), then until the
+ * agent's InfluxDB destination has nothing left to write, so nothing could still arrive twice.
+ */
+async function untilStoredAndSettled(
+  agent: AgentProcess,
+  influxUrl: string,
+  expected: number,
+  counted: (stored: StoredCount) => number = (stored) => stored.rows,
+): Promise<void> {
+  await waitFor(
+    async () => counted(await storedLogEvents(influxUrl, DB)) >= expected,
+    RECOVERY_TIMEOUT_MS,
+    500,
+  ).catch(async (error) => {
+    const stored = await storedLogEvents(influxUrl, DB).catch((e: Error) => e.message);
+    throw new Error(`${(error as Error).message}: ${JSON.stringify(stored)}${explain(agent)}`);
+  });
+  await waitFor(async () => settled(await destination(agent, /influx/i)), 30_000, 250);
+}
+
 describe('delivery under faults (real services, agent as a child process)', { concurrency: true }, () => {
   test('InfluxDB SIGKILLed for 15 s during 30 s at 1,000 events/s: every event stored exactly once', {
     timeout: 170_000,
@@ -120,17 +147,7 @@ describe('delivery under faults (real services, agent as a child process)', { co
     assert.equal(sent, 30_000);
     assert.ok(agent.running(), `the agent died during the outage${explain(agent)}`);
 
-    await waitFor(
-      async () => (await storedLogEvents(influx.url, DB)).rows >= sent,
-      RECOVERY_TIMEOUT_MS,
-      500,
-    ).catch(async (error) => {
-      throw new Error(
-        `${(error as Error).message}: ${JSON.stringify(await storedLogEvents(influx.url, DB))}${explain(agent)}`,
-      );
-    });
-    // Nothing left to write, so nothing could still arrive twice.
-    await waitFor(async () => settled(await destination(agent, /influx/i)), 30_000, 250);
+    await untilStoredAndSettled(agent, influx.url, sent);
     const stored = await storedLogEvents(influx.url, DB);
     t.diagnostic(`sent ${sent}, stored ${stored.rows} points, ${stored.distinct} distinct`);
     assert.deepEqual(stored, { rows: sent, distinct: sent, inAutogen: 0 });
@@ -235,16 +252,7 @@ describe('delivery under faults (real services, agent as a child process)', { co
 
     const second = await start(r, config);
     const spooledBefore = before.overflowed ?? 0;
-    await waitFor(
-      async () => (await storedLogEvents(influx.url, DB)).rows >= spooledBefore,
-      RECOVERY_TIMEOUT_MS,
-      500,
-    ).catch(async (error) => {
-      throw new Error(
-        `${(error as Error).message}: ${JSON.stringify(await storedLogEvents(influx.url, DB))}${explain(second)}`,
-      );
-    });
-    await waitFor(async () => settled(await destination(second, /influx/i)), 30_000, 250);
+    await untilStoredAndSettled(second, influx.url, spooledBefore);
     const stored = await storedLogEvents(influx.url, DB);
     t.diagnostic(
       `sent ${sent}, spooled before the kill ${spooledBefore}, stored ${stored.rows} (${stored.distinct} distinct)`,
@@ -298,16 +306,7 @@ describe('delivery under faults (real services, agent as a child process)', { co
 
     await influx.restart();
     const second = await start(r, config);
-    await waitFor(
-      async () => (await storedLogEvents(influx.url, DB)).rows >= sent,
-      RECOVERY_TIMEOUT_MS,
-      500,
-    ).catch(async (error) => {
-      throw new Error(
-        `${(error as Error).message}: ${JSON.stringify(await storedLogEvents(influx.url, DB))}${explain(second)}`,
-      );
-    });
-    await waitFor(async () => settled(await destination(second, /influx/i)), 30_000, 250);
+    await untilStoredAndSettled(second, influx.url, sent);
     assert.deepEqual(await storedLogEvents(influx.url, DB), { rows: sent, distinct: sent, inAutogen: 0 });
   });
   test('InfluxDB down when the agent starts: provisioned once it is up, every event stored', {
@@ -332,18 +331,7 @@ describe('delivery under faults (real services, agent as a child process)', { co
     const sent = await stream.stop();
     await influx.restart();
 
-    await waitFor(
-      async () => {
-        const stored = await storedLogEvents(influx.url, DB);
-        return stored.rows + stored.inAutogen >= sent;
-      },
-      RECOVERY_TIMEOUT_MS,
-      500,
-    ).catch(async (error) => {
-      const stored = await storedLogEvents(influx.url, DB).catch((e: Error) => e.message);
-      throw new Error(`${(error as Error).message}: ${JSON.stringify(stored)}${explain(agent)}`);
-    });
-    await waitFor(async () => settled(await destination(agent, /influx/i)), 30_000, 250);
+    await untilStoredAndSettled(agent, influx.url, sent, (stored) => stored.rows + stored.inAutogen);
     assert.deepEqual(await storedLogEvents(influx.url, DB), { rows: sent, distinct: sent, inAutogen: 0 });
   });
 });

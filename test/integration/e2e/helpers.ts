@@ -188,3 +188,98 @@ export async function subscribe(options: {
     close: () => client.endAsync(),
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// Destination faults (destination-faults.test.ts): one-off datagrams, the fake InfluxDB's
+// request times and stored events, the agent's own delivery metrics, log line counts.
+
+/** Sends each datagram once to 127.0.0.1:`port`, in order; resolves when all were handed over. */
+export async function sendDatagrams(port: number, datagrams: readonly string[]): Promise<void> {
+  const socket = createSocket('udp4');
+  socket.on('error', () => {});
+  await new Promise<void>((resolve) => socket.connect(port, '127.0.0.1', resolve));
+  for (const datagram of datagrams) {
+    await new Promise<void>((resolve, reject) =>
+      socket.send(datagram, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+  await new Promise<void>((resolve) => socket.close(resolve));
+}
+
+export interface TimedRequest {
+  path: string;
+  status: number;
+  /** performance.now() when the fake answered (with no injected delay: when it arrived). */
+  at: number;
+}
+
+/**
+ * Notes when each request to a fake InfluxDB was answered: the fake's request log has no
+ * times, so its `requests.push` is wrapped (on this one array only) to stamp each entry.
+ */
+export function timeRequests(fake: { requests: { path: string; status: number }[] }): TimedRequest[] {
+  const timed: TimedRequest[] = [];
+  const log = fake.requests;
+  const push = log.push.bind(log);
+  log.push = (...entries) => {
+    for (const entry of entries)
+      timed.push({ path: entry.path, status: entry.status, at: performance.now() });
+    return push(...entries);
+  };
+  return timed;
+}
+
+export interface FakeStoredEvents {
+  /** `log_event` points of this run stored by the fake (duplicates included). */
+  points: number;
+  /** Distinct event ids among them. */
+  ids: Set<number>;
+}
+
+/** Log events of run `runId` that a fake InfluxDB stored (it keeps every point, even repeats). */
+export function fakeStoredEvents(
+  fake: { points: { measurement: string; fields: Record<string, { value: unknown }> }[] },
+  runId: string,
+): FakeStoredEvents {
+  let points = 0;
+  const ids = new Set<number>();
+  for (const point of fake.points) {
+    const message = point.fields.message?.value;
+    if (point.measurement !== 'log_event' || typeof message !== 'string') continue;
+    const id = idOf(runId, message);
+    if (id === undefined) continue;
+    points++;
+    ids.add(id);
+  }
+  return { points, ids };
+}
+
+/**
+ * The agent's own `butler_sos_delivery_*` samples from its Prometheus endpoint, keyed by
+ * metric name plus the `reason` label when there is one (`butler_sos_delivery_dropped_total{spool_full}`),
+ * for the one destination whose label matches `destination`.
+ */
+export async function deliveryMetrics(
+  metricsUrl: string,
+  destination: RegExp,
+): Promise<Record<string, number>> {
+  const response = await fetch(metricsUrl);
+  if (!response.ok) throw new Error(`GET ${metricsUrl}: HTTP ${response.status}`);
+  const out: Record<string, number> = {};
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^(butler_sos_delivery_\w+)\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const labels = Object.fromEntries(
+      [...(match[2] as string).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (!destination.test(labels.destination ?? '')) continue;
+    const key = labels.reason === undefined ? (match[1] as string) : `${match[1]}{${labels.reason}}`;
+    out[key] = Number(match[3]);
+  }
+  return out;
+}
+
+/** Lines of `text` matching `pattern`. */
+export function countLines(text: string, pattern: RegExp): number {
+  return text.split('\n').filter((line) => pattern.test(line)).length;
+}
