@@ -100,42 +100,41 @@ async function makeCa(commonName: string): Promise<{ cert: forge.pki.Certificate
   return { cert, key };
 }
 
-async function makeClient(ca: { cert: forge.pki.Certificate; privatePem: string }) {
+/** A five-year end-entity certificate signed by the CA, with a fresh key. */
+async function makeLeaf(
+  ca: { cert: forge.pki.Certificate; privatePem: string },
+  subjectCN: string,
+  extraExtensions: object[],
+) {
   const key = await newRsaKey();
-  // Sense's exported client certificate is issued to "QlikClient".
   const cert = issue({
-    subjectCN: 'QlikClient',
+    subjectCN,
     key,
     issuer: ca,
     years: 5,
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', clientAuth: true },
+      ...extraExtensions,
     ],
   });
   return { cert, key };
 }
 
-async function makeServer(ca: { cert: forge.pki.Certificate; privatePem: string }, identity: ServerIdentity) {
-  const key = await newRsaKey();
+function makeClient(ca: { cert: forge.pki.Certificate; privatePem: string }) {
+  // Sense's exported client certificate is issued to "QlikClient".
+  return makeLeaf(ca, 'QlikClient', [{ name: 'extKeyUsage', clientAuth: true }]);
+}
+
+function makeServer(ca: { cert: forge.pki.Certificate; privatePem: string }, identity: ServerIdentity) {
   const altNames = [
     ...identity.dnsNames.map((value) => ({ type: 2, value })),
     ...identity.ipAddresses.map((ip) => ({ type: 7, ip })),
   ];
-  const cert = issue({
-    subjectCN: identity.dnsNames[0] ?? 'localhost',
-    key,
-    issuer: ca,
-    years: 5,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-      { name: 'subjectAltName', altNames },
-    ],
-  });
-  return { cert, key };
+  return makeLeaf(ca, identity.dnsNames[0] ?? 'localhost', [
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+    { name: 'subjectAltName', altNames },
+  ]);
 }
 
 async function exists(path: string): Promise<boolean> {

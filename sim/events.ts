@@ -71,6 +71,17 @@ interface NodeState {
   open: OpenSession[];
 }
 
+/** Proxy/repository fields of a message about no particular request or user. */
+const NO_REQUEST_DETAILS = {
+  exception: '',
+  userDirectory: '',
+  userId: '',
+  command: '',
+  result: '',
+  origin: '',
+  context: '',
+} as const;
+
 export class EventFactory {
   private readonly rng: Random;
   private readonly nodes: NodeState[];
@@ -222,13 +233,7 @@ export class EventFactory {
       ...base,
       logger: 'Security.Proxy.Proxy.Certificates',
       message: `Client certificate for '${user.directory}\\${user.id}' has expired`,
-      exception: '',
-      userDirectory: '',
-      userId: '',
-      command: '',
-      result: '',
-      origin: '',
-      context: '',
+      ...NO_REQUEST_DETAILS,
     });
   }
 
@@ -270,13 +275,7 @@ export class EventFactory {
       ...base,
       logger: 'System.Repository.Repository.Licensing',
       message: `License will expire in ${rng.int(1, 30)} days`,
-      exception: '',
-      userDirectory: '',
-      userId: '',
-      command: '',
-      result: '',
-      origin: '',
-      context: '',
+      ...NO_REQUEST_DETAILS,
     });
   }
 

@@ -17,6 +17,7 @@ import { startSensePolling } from '../sense/polling.ts';
 import type { NewRelicCredential } from '../sinks/newrelic/credentials.ts';
 import type { CollectedSample } from '../sinks/prometheus/prometheus-sink.ts';
 import { createLogEventHandler } from '../sources/log-events/handler.ts';
+import type { UdpEventHandler } from '../sources/udp-event-handler.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { udpListenerOptions } from '../udp/config.ts';
 import { startUdpListener, type UdpListener } from '../udp/listener.ts';
@@ -141,11 +142,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     s.qlikSenseEvents.rejectedEventCount.enable && perf.trackRejectedEvents.enable
       ? (counters ?? new EventCounters())
       : undefined;
-  const listeners: {
-    queueType: 'log_events' | 'user_events';
-    listener: UdpListener;
-    handlerStats: () => { emitted: number; rejected: Record<string, number> };
-  }[] = [];
+  const listeners: RunningEventListener[] = [];
 
   const sources = s.logEvents.source;
   const anyLogSource = Object.values(sources).some((source) => source.enable);
@@ -160,11 +157,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       emit: (record) => router.logEvent(record),
       log,
     });
-    const listener = await bindListener('log_events', s.logEvents.udpServerConfig, handler.handle, log);
-    if (listener) {
-      log.info(`LOG EVENT: UDP server listening on ${hostPort(listener)}`);
-      listeners.push({ queueType: 'log_events', listener, handlerStats: handler.stats });
-    }
+    const running = await startEventListener('log_events', s.logEvents.udpServerConfig, handler, log);
+    if (running) listeners.push(running);
   }
   if (s.userEvents.enable) {
     // Loaded only when enabled (the user-agent parser is large).
@@ -176,11 +170,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       emit: (record) => router.userEvent(record),
       log,
     });
-    const listener = await bindListener('user_events', s.userEvents.udpServerConfig, handler.handle, log);
-    if (listener) {
-      log.info(`USER EVENT: UDP server listening on ${hostPort(listener)}`);
-      listeners.push({ queueType: 'user_events', listener, handlerStats: handler.stats });
-    }
+    const running = await startEventListener('user_events', s.userEvents.udpServerConfig, handler, log);
+    if (running) listeners.push(running);
   }
   intake.push(async () => {
     await Promise.allSettled(listeners.map(({ listener }) => listener.close()));
@@ -322,29 +313,42 @@ async function runAll(steps: readonly (() => Promise<void> | void)[], log: Logge
   }
 }
 
-async function bindListener(
-  kind: 'log_events' | 'user_events',
+/** A bound UDP event listener and the stats of the pipeline behind it. */
+interface RunningEventListener {
+  queueType: 'log_events' | 'user_events';
+  listener: UdpListener;
+  handlerStats: () => { emitted: number; rejected: Record<string, number> };
+}
+
+const LISTENING_LINE_PREFIX = { log_events: 'LOG EVENT', user_events: 'USER EVENT' } as const;
+
+/** Binds one UDP event listener and logs where it listens; undefined when it cannot bind. */
+async function startEventListener(
+  queueType: RunningEventListener['queueType'],
   cfg: Parameters<typeof udpListenerOptions>[1],
-  handle: Parameters<typeof startUdpListener>[0]['onDatagram'],
+  handler: UdpEventHandler<string>,
   log: Logger,
-): Promise<UdpListener | undefined> {
+): Promise<RunningEventListener | undefined> {
+  let listener: UdpListener;
   try {
-    return await startUdpListener({ ...udpListenerOptions(kind, cfg), onDatagram: handle, log });
+    listener = await startUdpListener({
+      ...udpListenerOptions(queueType, cfg),
+      onDatagram: handler.handle,
+      log,
+    });
   } catch (error) {
     // Upstream logs a bind error and carries on with everything else.
-    log.error(`[UDP] ${kind} server error: ${(error as Error).message}`);
+    log.error(`[UDP] ${queueType} server error: ${(error as Error).message}`);
     return undefined;
   }
+  log.info(`${LISTENING_LINE_PREFIX[queueType]}: UDP server listening on ${hostPort(listener)}`);
+  return { queueType, listener, handlerStats: handler.stats };
 }
 
 /** The agent's own metrics on /metrics: delivery per destination, UDP intake, failed polls. */
 function ownMetrics(
   destinations: Destinations,
-  listeners: {
-    queueType: 'log_events' | 'user_events';
-    listener: UdpListener;
-    handlerStats: () => { emitted: number; rejected: Record<string, number> };
-  }[],
+  listeners: RunningEventListener[],
   failuresByServer: Record<string, Partial<Record<string, number>>>,
 ): CollectedSample[] {
   const samples: CollectedSample[] = [];

@@ -21,6 +21,20 @@ export interface CheckResult {
 
 const ROOT = 'Butler-SOS';
 const PROMETHEUS_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** What a checked setting must be, and how an error about it reads. */
+interface ValueKind {
+  isValid(value: string): boolean;
+  name: string;
+  expected: string;
+}
+const HOST: ValueKind = {
+  isValid: isHostname,
+  name: 'host name or IP address',
+  expected: 'a host name or IP address',
+};
+const URI: ValueKind = { isValid: isUri, name: 'URL', expected: 'a URL such as https://host/path' };
+
 /**
  * `logdb.queryPeriod`: the PostgreSQL interval forms the log database poller accepts
  * (src/sources/logdb/poller.ts validates the same pattern at start; keep the two in step).
@@ -60,24 +74,19 @@ export function checkConfig(
     errors.push({ path: [ROOT, ...path], message, ...(expected ? { expected } : {}) });
   const warn = (path: KeyPath, message: string) => warnings.push({ path: [ROOT, ...path], message });
 
-  const requireHost = (path: KeyPath, value: string, because: string, required = true) => {
+  /** Must be set (when `required`) and, when set, be a valid `kind`; placeholders pass. */
+  const requireValid = (kind: ValueKind, path: KeyPath, value: string, because: string, required = true) => {
     if (isPlaceholder(value)) return;
     if (value === '') {
-      if (required) error(path, `must be set because ${because}`, 'a host name or IP address');
-    } else if (!isHostname(value)) {
-      error(
-        path,
-        `"${value}" is not a valid host name or IP address (${because})`,
-        'a host name or IP address',
-      );
+      if (required) error(path, `must be set because ${because}`, kind.expected);
+    } else if (!kind.isValid(value)) {
+      error(path, `"${value}" is not a valid ${kind.name} (${because})`, kind.expected);
     }
   };
-  const requireUri = (path: KeyPath, value: string, because: string) => {
-    if (isPlaceholder(value)) return;
-    if (value === '') error(path, `must be set because ${because}`, 'a URL such as https://host/path');
-    else if (!isUri(value))
-      error(path, `"${value}" is not a valid URL (${because})`, 'a URL such as https://host/path');
-  };
+  const requireHost = (path: KeyPath, value: string, because: string, required = true) =>
+    requireValid(HOST, path, value, because, required);
+  const requireUri = (path: KeyPath, value: string, because: string) =>
+    requireValid(URI, path, value, because);
   const requireText = (path: KeyPath, value: string, because: string, expected: string) => {
     if (value.trim() === '') error(path, `must be set because ${because}`, expected);
   };

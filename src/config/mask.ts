@@ -26,6 +26,19 @@ const SECRET_PATHS: Pattern[] = [
   ['Butler-SOS', 'serversToMonitor', 'servers', ANY, 'headers', ANY],
 ];
 
+/** An entry of the engine performance monitor's app-specific include list. */
+const PERF_MONITOR_APP_INCLUDE: Pattern = [
+  'Butler-SOS',
+  'logEvents',
+  'enginePerformanceMonitor',
+  'monitorFilter',
+  'appSpecific',
+  'app',
+  ANY,
+  'include',
+  ANY,
+];
+
 /** Partial masks: keep the first N characters (§11.2 plus [main] additions). */
 const PARTIAL_MASKS: Array<[Pattern, number]> = [
   [['Butler-SOS', 'configVisualisation', 'host'], 3],
@@ -37,36 +50,8 @@ const PARTIAL_MASKS: Array<[Pattern, number]> = [
   [['Butler-SOS', 'logEvents', 'udpServerConfig', 'serverHost'], 3],
   [['Butler-SOS', 'logEvents', 'udpServerConfig', 'allowedSources', ANY], 3],
   [['Butler-SOS', 'logEvents', 'sendToMQTT', 'baseTopic'], 10],
-  [
-    [
-      'Butler-SOS',
-      'logEvents',
-      'enginePerformanceMonitor',
-      'monitorFilter',
-      'appSpecific',
-      'app',
-      ANY,
-      'include',
-      ANY,
-      'appId',
-    ],
-    5,
-  ],
-  [
-    [
-      'Butler-SOS',
-      'logEvents',
-      'enginePerformanceMonitor',
-      'monitorFilter',
-      'appSpecific',
-      'app',
-      ANY,
-      'include',
-      ANY,
-      'appName',
-    ],
-    5,
-  ],
+  [[...PERF_MONITOR_APP_INCLUDE, 'appId'], 5],
+  [[...PERF_MONITOR_APP_INCLUDE, 'appName'], 5],
   [['Butler-SOS', 'cert', 'clientCert'], 10],
   [['Butler-SOS', 'cert', 'clientCertKey'], 10],
   [['Butler-SOS', 'cert', 'clientCertCA'], 10],

@@ -32,13 +32,10 @@ export const PINO_LEVELS: Record<LogLevel, number> = {
   silly: 10,
 };
 
-function wrap(p: pino.Logger<LogLevel>): Logger {
-  const at =
-    (level: LogLevel) =>
-    (message: string, context?: LogContext): void => {
-      if (context === undefined) p[level](message);
-      else p[level](context, message);
-    };
+type LogMethod = (message: string, context?: LogContext) => void;
+
+/** A Logger whose method for each level is `at(level)`. */
+function loggerOf(at: (level: LogLevel) => LogMethod, child: Logger['child']): Logger {
   return {
     error: at('error'),
     warn: at('warn'),
@@ -46,8 +43,18 @@ function wrap(p: pino.Logger<LogLevel>): Logger {
     verbose: at('verbose'),
     debug: at('debug'),
     silly: at('silly'),
-    child: (bindings) => wrap(p.child(bindings)),
+    child,
   };
+}
+
+function wrap(p: pino.Logger<LogLevel>): Logger {
+  return loggerOf(
+    (level) => (message, context) => {
+      if (context === undefined) p[level](message);
+      else p[level](context, message);
+    },
+    (bindings) => wrap(p.child(bindings)),
+  );
 }
 
 /** Options of the operator-facing logger (config-and-ops.md §5). */
@@ -212,25 +219,16 @@ export interface RecordedLine {
   context: LogContext | undefined;
 }
 export function createRecordingLogger(lines: RecordedLine[] = []): Logger & { lines: RecordedLine[] } {
-  const make = (bound: LogContext): Logger => {
-    const at =
-      (level: LogLevel) =>
-      (message: string, context?: LogContext): void => {
+  const make = (bound: LogContext): Logger =>
+    loggerOf(
+      (level) => (message, context) => {
         lines.push({
           level,
           message,
           context: context || Object.keys(bound).length ? { ...bound, ...context } : undefined,
         });
-      };
-    return {
-      error: at('error'),
-      warn: at('warn'),
-      info: at('info'),
-      verbose: at('verbose'),
-      debug: at('debug'),
-      silly: at('silly'),
-      child: (bindings) => make({ ...bound, ...bindings }),
-    };
-  };
+      },
+      (bindings) => make({ ...bound, ...bindings }),
+    );
   return Object.assign(make({}), { lines });
 }

@@ -4,7 +4,8 @@
  * there is no Prometheus, MQTT or New Relic mapping; the failure counters are in the
  * polling stats instead.
  */
-import { ERROR_TYPE_BY_POLL_KIND, type FailedPollRecord, type PollFailure } from '../records/failed-poll.ts';
+import { errorCategory } from '../ops/error-category.ts';
+import { ERROR_TYPE_BY_POLL_KIND, type FailedPollRecord } from '../records/failed-poll.ts';
 import { influxFields, influxTags, type PerVersion } from './engine-health.ts';
 import type { InfluxPoint, InfluxVersion } from './shapes.ts';
 
@@ -31,34 +32,6 @@ export interface FailedPollInfluxConfig {
    * as upstream v15 treats a missing `enable`; only an explicit `false` turns it off.
    */
   errorTracking?: { enable?: boolean; influxdb?: { enable?: boolean; measurementName?: string } } | null;
-}
-
-/** Upstream's error_category rules, first match wins, applied to the classified failure. */
-export function errorCategory(failure: PollFailure): string {
-  switch (failure.reason) {
-    case 'timeout':
-      return 'timeout';
-    case 'refused':
-      return 'connection_refused';
-    case 'host_not_found':
-      return 'host_not_found';
-    case 'connection_reset':
-      return 'connection_reset';
-    case 'http_status': {
-      const s = failure.httpStatus ?? 0;
-      if (s === 401 || s === 403) return 'auth_error';
-      if (s === 404) return 'not_found';
-      if (s === 429) return 'rate_limited';
-      if (s >= 500) return 'http_5xx';
-      if (s >= 400) return 'http_4xx';
-      return 'unknown';
-    }
-    case 'tls':
-    case 'cert_file':
-      return 'certificate_error';
-    default:
-      return 'unknown';
-  }
 }
 
 export function failedPollToInflux(

@@ -347,38 +347,34 @@ const SHORT_SOURCE: Record<LogEventSource, string> = {
   'qseow-qix-perf': 'qix-perf',
 };
 
+/** Where each part starts in the two layouts a Sense timestamp comes in. */
+const SENSE_TIMESTAMP_LAYOUTS = [
+  // 20250314T101512.345+0100
+  { length: 24, t: 8, y: 0, mo: 4, d: 6, h: 9, mi: 11, s: 13, ms: 16, off: 19 },
+  // 2025-03-14T10:15:12.345+0100
+  { length: 28, t: 10, y: 0, mo: 5, d: 8, h: 11, mi: 14, s: 17, ms: 20, off: 23 },
+] as const;
+
 /**
  * A Sense timestamp (`20250314T101512.345+0100` or `2025-03-14T10:15:12.345+0100`) as
  * ISO-8601 UTC, or undefined when it is not one.
  */
 export function senseTimestampToIso(ts: string): string | undefined {
-  let y: string, mo: string, d: string, h: string, mi: string, s: string, ms: string, off: string;
-  if (ts.length === 24 && ts[8] === 'T') {
-    [y, mo, d, h, mi, s, ms, off] = [
-      ts.slice(0, 4),
-      ts.slice(4, 6),
-      ts.slice(6, 8),
-      ts.slice(9, 11),
-      ts.slice(11, 13),
-      ts.slice(13, 15),
-      ts.slice(16, 19),
-      ts.slice(19),
-    ];
-  } else if (ts.length === 28 && ts[10] === 'T') {
-    [y, mo, d, h, mi, s, ms, off] = [
-      ts.slice(0, 4),
-      ts.slice(5, 7),
-      ts.slice(8, 10),
-      ts.slice(11, 13),
-      ts.slice(14, 16),
-      ts.slice(17, 19),
-      ts.slice(20, 23),
-      ts.slice(23),
-    ];
-  } else return undefined;
+  const at = SENSE_TIMESTAMP_LAYOUTS.find((l) => ts.length === l.length && ts[l.t] === 'T');
+  if (at === undefined) return undefined;
+  const part = (start: number, width: number): number => Number(ts.slice(start, start + width));
+  const off = ts.slice(at.off);
   const sign = off[0] === '-' ? -1 : 1;
   const offMin = sign * (Number(off.slice(1, 3)) * 60 + Number(off.slice(3, 5)));
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(ms));
+  const utc = Date.UTC(
+    part(at.y, 4),
+    part(at.mo, 2) - 1,
+    part(at.d, 2),
+    part(at.h, 2),
+    part(at.mi, 2),
+    part(at.s, 2),
+    part(at.ms, 3),
+  );
   const t = utc - offMin * 60_000;
   return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
 }

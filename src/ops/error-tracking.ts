@@ -16,11 +16,8 @@ import type {
   ErrorEventRecord,
   ErrorType,
 } from '../records/error-event.ts';
-import {
-  ERROR_TYPE_BY_POLL_KIND,
-  type FailedPollRecord,
-  type PollFailureReason,
-} from '../records/failed-poll.ts';
+import { ERROR_TYPE_BY_POLL_KIND, type FailedPollRecord } from '../records/failed-poll.ts';
+import { categoryOfHttpStatus, errorCategory } from './error-category.ts';
 import { systemTimers, type Timers } from './timers.ts';
 
 export interface ErrorTrackerOptions {
@@ -180,7 +177,7 @@ export function createErrorTracker(options: ErrorTrackerOptions): ErrorTracker {
         host: record.host,
         virtualProxy: record.virtualProxy,
         module: MODULE_BY_POLL_KIND[record.pollKind],
-        category: categoryOfPollFailure(f.reason, f.httpStatus),
+        category: errorCategory(f),
         code: f.code,
         httpStatus: f.httpStatus,
         requestUrl: f.requestUrl,
@@ -212,36 +209,6 @@ function utcDay(ms: number): string {
 export function nextUtcMidnight(ms: number): number {
   const d = new Date(ms);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
-}
-
-function categoryOfStatus(status: number | undefined): ErrorCategory | undefined {
-  if (status === undefined) return undefined;
-  if (status === 401 || status === 403) return 'auth_error';
-  if (status === 404) return 'not_found';
-  if (status === 429) return 'rate_limited';
-  if (status >= 500) return 'http_5xx';
-  if (status >= 400) return 'http_4xx';
-  return undefined;
-}
-
-function categoryOfPollFailure(reason: PollFailureReason, status: number | undefined): ErrorCategory {
-  switch (reason) {
-    case 'timeout':
-      return 'timeout';
-    case 'refused':
-      return 'connection_refused';
-    case 'host_not_found':
-      return 'host_not_found';
-    case 'connection_reset':
-      return 'connection_reset';
-    case 'tls':
-    case 'cert_file':
-      return 'certificate_error';
-    case 'http_status':
-      return categoryOfStatus(status) ?? 'unknown';
-    default:
-      return 'unknown';
-  }
 }
 
 type Loose = Record<string, unknown>;
@@ -289,7 +256,7 @@ export function classifyError(error: unknown): ErrorDetails {
   else if (code === 'ENOTFOUND') category = 'host_not_found';
   else if (code === 'ECONNRESET') category = 'connection_reset';
   else {
-    const byStatus = categoryOfStatus(httpStatus);
+    const byStatus = categoryOfHttpStatus(httpStatus);
     if (byStatus) category = byStatus;
     else if (/cert|tls|ssl/.test(message)) category = 'certificate_error';
     else if (message.includes('mqtt')) category = 'mqtt_error';

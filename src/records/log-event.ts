@@ -107,17 +107,22 @@ export interface QixPerfLogEvent extends LogEventBase {
 
 export type LogEventRecord = EngineLogEvent | ProxyLogEvent | SchedulerLogEvent | QixPerfLogEvent;
 
+/** The members every log event starts with, in upstream's order. */
+const COMMON_LEADING_MEMBERS = [
+  'source',
+  'log_row',
+  'ts_iso',
+  'ts_local',
+  'level',
+  'host',
+  'subsystem',
+  'windows_user',
+] as const;
+
 /** Upstream's record member order per source (outputs.md §3.5). */
 export const LOG_EVENT_MEMBERS: Readonly<Record<LogEventSource, readonly string[]>> = {
   'qseow-engine': [
-    'source',
-    'log_row',
-    'ts_iso',
-    'ts_local',
-    'level',
-    'host',
-    'subsystem',
-    'windows_user',
+    ...COMMON_LEADING_MEMBERS,
     'message',
     'proxy_session_id',
     'user_directory',
@@ -134,14 +139,7 @@ export const LOG_EVENT_MEMBERS: Readonly<Record<LogEventSource, readonly string[
   'qseow-proxy': proxyMembers(),
   'qseow-repository': proxyMembers(),
   'qseow-scheduler': [
-    'source',
-    'log_row',
-    'ts_iso',
-    'ts_local',
-    'level',
-    'host',
-    'subsystem',
-    'windows_user',
+    ...COMMON_LEADING_MEMBERS,
     'message',
     'exception_message',
     'user_directory',
@@ -154,14 +152,7 @@ export const LOG_EVENT_MEMBERS: Readonly<Record<LogEventSource, readonly string[
     'execution_id',
   ],
   'qseow-qix-perf': [
-    'source',
-    'log_row',
-    'ts_iso',
-    'ts_local',
-    'level',
-    'host',
-    'subsystem',
-    'windows_user',
+    ...COMMON_LEADING_MEMBERS,
     'proxy_session_id',
     'user_directory',
     'user_id',
@@ -188,14 +179,7 @@ export const LOG_EVENT_MEMBERS: Readonly<Record<LogEventSource, readonly string[
 
 function proxyMembers(): string[] {
   return [
-    'source',
-    'log_row',
-    'ts_iso',
-    'ts_local',
-    'level',
-    'host',
-    'subsystem',
-    'windows_user',
+    ...COMMON_LEADING_MEMBERS,
     'message',
     'exception_message',
     'user_directory',

@@ -166,6 +166,24 @@ export async function removePrometheusScrapeTarget(hostPort: string): Promise<vo
   await rm(targetFile(hostPort), { force: true });
 }
 
+export interface PrometheusScrapeTarget {
+  hostPort: string;
+  /** Stops the scraping; safe to call more than once. */
+  remove(): Promise<void>;
+}
+
+/**
+ * `addPrometheusScrapeTarget` that returns the way back, so the suite's `after` hook removes
+ * exactly the target its `before` hook added.
+ */
+export async function scrapeByPrometheus(
+  hostPort: string,
+  labels: Record<string, string> = {},
+): Promise<PrometheusScrapeTarget> {
+  await addPrometheusScrapeTarget(hostPort, labels);
+  return { hostPort, remove: () => removePrometheusScrapeTarget(hostPort) };
+}
+
 export interface PromSampleResult {
   metric: Record<string, string>;
   /** [unix seconds, value as a string] */

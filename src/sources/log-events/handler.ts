@@ -3,19 +3,17 @@
  * engine performance monitor, counting, categorisation, then `emit` of the finished record.
  * Plug `handle` into the UDP listener's `onDatagram`; `emit` is where the router takes over.
  */
-import type { RemoteInfo } from 'node:dgram';
-import type { Logger } from '../../logging/logger.ts';
 import type { EventCounters } from '../../records/event-counts.ts';
 import type { LogEventRecord, LogEventRejection, LogEventSource } from '../../records/log-event.ts';
 import { createRateLimitedLog } from '../../udp/drop-log.ts';
-import type { EventStamp } from '../../udp/event-clock.ts';
+import type { UdpEventHandler, UdpEventHandlerOptions } from '../udp-event-handler.ts';
 import { type CategoriseConfig, compileCategoriser } from './categorise.ts';
 import { sanitise, trimLineEnd } from './fields.ts';
 import { markerSource, parseLogEventDatagram } from './parse.ts';
 import { compilePerfFilter, type MonitorFilterConfig } from './perf-monitor.ts';
 
 /** Upstream config keys under `logEvents`, plus the collaborators the lead wires in. */
-export interface LogEventHandlerOptions {
+export interface LogEventHandlerOptions extends UdpEventHandlerOptions<LogEventRecord> {
   source: Record<'engine' | 'proxy' | 'repository' | 'scheduler' | 'qixPerf', { enable: boolean }>;
   categorise?: CategoriseConfig | null;
   enginePerformanceMonitor?: {
@@ -24,24 +22,14 @@ export interface LogEventHandlerOptions {
     trackRejectedEvents?: { enable: boolean } | null;
     monitorFilter?: MonitorFilterConfig | null;
   } | null;
-  /** Received-event counters (`qlikSenseEvents.eventCount.enable`); absent = not counted. */
-  eventCounters?: EventCounters | undefined;
   /**
    * Rejected-event counters (`qlikSenseEvents.rejectedEventCount.enable` and
    * `trackRejectedEvents.enable`); absent = not counted (upstream crashes instead).
    */
   rejectedCounters?: EventCounters | undefined;
-  /** App-name table lookup (from the QRS poller). */
-  appNameOf?: ((appId: string) => string | undefined) | undefined;
-  emit(record: LogEventRecord): void;
-  log: Logger;
 }
 
-export interface LogEventHandler {
-  handle(buf: Buffer, rinfo: RemoteInfo, stamp: EventStamp): void;
-  /** Datagrams turned into forwarded records, and the others by reason (cumulative). */
-  stats(): { emitted: number; rejected: Record<LogEventRejection, number> };
-}
+export type LogEventHandler = UdpEventHandler<LogEventRejection>;
 
 const SOURCE_KEY: Record<LogEventSource, keyof LogEventHandlerOptions['source']> = {
   'qseow-engine': 'engine',

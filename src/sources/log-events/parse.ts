@@ -128,10 +128,17 @@ function fixed(parts: string[], head: number, free: number, tail: number): strin
 /** Only consulted on the rare datagrams whose free text holds semicolons. */
 const EXCEPTION_START = /^\s*[A-Za-z_][\w.`]*(Exception|Error)\b/;
 
-function common(p: string[]) {
+/**
+ * Fields 2–7, the same for every source. qix-perf keeps its timestamps as received, as
+ * upstream does for that source (sanitised, not validated).
+ */
+function common(p: string[], timestamps: 'validated' | 'as-received' = 'validated') {
+  const tsIso = sanitise(p[2]!, 50);
+  const tsLocal = sanitise(p[3]!, 50);
+  const validated = timestamps === 'validated';
   return {
-    ts_iso: isoTimestampOrEmpty(sanitise(p[2]!, 50)),
-    ts_local: localTimestampOrEmpty(sanitise(p[3]!, 50)),
+    ts_iso: validated ? isoTimestampOrEmpty(tsIso) : tsIso,
+    ts_local: validated ? localTimestampOrEmpty(tsLocal) : tsLocal,
     level: sanitise(p[4]!, 20),
     host: sanitise(p[5]!, 100),
     subsystem: sanitise(p[6]!, 200),
@@ -141,17 +148,11 @@ function common(p: string[]) {
 
 function engine(p: string[], opts: ParseLogEventOptions): EngineLogEvent {
   const row = leadingInt(p[1]!, -1);
-  const c = common(p);
   const user = normaliseUser(property(p[10]!, 100), property(p[11]!, 100), '');
   return {
     source: 'qseow-engine',
     log_row: row > 0 ? row : -1,
-    ts_iso: c.ts_iso,
-    ts_local: c.ts_local,
-    level: c.level,
-    host: c.host,
-    subsystem: c.subsystem,
-    windows_user: c.windows_user,
+    ...common(p),
     message: sanitise(p[8]!, 1000),
     proxy_session_id: uuidOrEmpty(p[9]!),
     user_directory: user.user_directory,
@@ -174,17 +175,11 @@ function proxyOrRepository(
   p: string[],
   opts: ParseLogEventOptions,
 ): ProxyLogEvent {
-  const c = common(p);
   const user = normaliseUser(property(p[10]!, 100), property(p[11]!, 100), '');
   return {
     source,
     log_row: leadingInt(p[1]!, -1),
-    ts_iso: c.ts_iso,
-    ts_local: c.ts_local,
-    level: c.level,
-    host: c.host,
-    subsystem: c.subsystem,
-    windows_user: c.windows_user,
+    ...common(p),
     message: sanitise(p[8]!, 1000),
     exception_message: sanitise(p[9]!, 1000),
     user_directory: user.user_directory,
@@ -200,17 +195,11 @@ function proxyOrRepository(
 }
 
 function scheduler(p: string[], opts: ParseLogEventOptions): SchedulerLogEvent {
-  const c = common(p);
   const user = normaliseUser(property(p[10]!, 100), property(p[11]!, 100), property(p[12]!, 200));
   return {
     source: 'qseow-scheduler',
     log_row: leadingInt(p[1]!, -1),
-    ts_iso: c.ts_iso,
-    ts_local: c.ts_local,
-    level: c.level,
-    host: c.host,
-    subsystem: c.subsystem,
-    windows_user: c.windows_user,
+    ...common(p),
     message: sanitise(p[8]!, 1000),
     exception_message: sanitise(p[9]!, 1000),
     user_directory: user.user_directory,
@@ -234,18 +223,11 @@ function nonNegativeInt(value: string, fallback: number): number {
 function qixPerf(p: string[], opts: ParseLogEventOptions): ParseLogEventResult {
   const rawAppId = p[13]!;
   const appName = (rawAppId !== '' && opts.appNameOf?.(rawAppId)) || '';
-  const c = common(p);
   const user = normaliseUser(property(p[9]!, 100), property(p[10]!, 100), '');
   const event: QixPerfLogEvent = {
     source: 'qseow-qix-perf',
     log_row: leadingInt(p[1]!, -1),
-    // Kept as received, as upstream does for this source (sanitised, not validated).
-    ts_iso: sanitise(p[2]!, 50),
-    ts_local: sanitise(p[3]!, 50),
-    level: c.level,
-    host: c.host,
-    subsystem: c.subsystem,
-    windows_user: c.windows_user,
+    ...common(p, 'as-received'),
     proxy_session_id: uuidOrEmpty(p[8]!),
     user_directory: user.user_directory,
     user_id: user.user_id,

@@ -20,42 +20,38 @@ interface ListFilterConfig {
   include?: readonly unknown[] | null;
 }
 
+interface ObjectTypeFilterConfig {
+  allObjectTypes?: boolean;
+  allObjectTypesExclude?: string[] | null;
+  someObjectTypesInclude?: string[] | null;
+}
+
+interface MethodFilterConfig {
+  allMethods?: boolean;
+  allMethodsExclude?: string[] | null;
+  someMethodsInclude?: string[] | null;
+}
+
 /** `logEvents.enginePerformanceMonitor.monitorFilter` as in the config file. */
 export interface MonitorFilterConfig {
   allApps?: {
     enable: boolean;
     appExclude?: AppMatch[] | null;
-    objectType?: {
-      allObjectTypes?: boolean;
-      allObjectTypesExclude?: string[] | null;
-      someObjectTypesInclude?: string[] | null;
-    } | null;
-    method?: {
-      allMethods?: boolean;
-      allMethodsExclude?: string[] | null;
-      someMethodsInclude?: string[] | null;
-    } | null;
+    objectType?: ObjectTypeFilterConfig | null;
+    method?: MethodFilterConfig | null;
   } | null;
   appSpecific?: {
     enable: boolean;
     app?:
       | {
           include?: AppMatch[] | null;
-          objectType?: {
-            allObjectTypes?: boolean;
-            allObjectTypesExclude?: string[] | null;
-            someObjectTypesInclude?: string[] | null;
-          } | null;
+          objectType?: ObjectTypeFilterConfig | null;
           appObject?: {
             allAppObjects?: boolean;
             allAppObjectsExclude?: (string | { objectId?: string })[] | null;
             someAppObjectsInclude?: (string | { objectId?: string })[] | null;
           } | null;
-          method?: {
-            allMethods?: boolean;
-            allMethodsExclude?: string[] | null;
-            someMethodsInclude?: string[] | null;
-          } | null;
+          method?: MethodFilterConfig | null;
         }[]
       | null;
   } | null;

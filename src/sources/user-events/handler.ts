@@ -3,29 +3,18 @@
  * users, then `emit` the finished record. Plug `handle` into the UDP listener's
  * `onDatagram`; `emit` is where the router takes over.
  */
-import type { RemoteInfo } from 'node:dgram';
-import type { Logger } from '../../logging/logger.ts';
-import type { EventCounters } from '../../records/event-counts.ts';
 import type { UserEventRecord, UserEventRejection } from '../../records/user-event.ts';
 import { createRateLimitedLog } from '../../udp/drop-log.ts';
-import type { EventStamp } from '../../udp/event-clock.ts';
 import { sanitise } from '../log-events/fields.ts';
+import type { UdpEventHandler, UdpEventHandlerOptions } from '../udp-event-handler.ts';
 import { parseUserEventDatagram } from './parse.ts';
 
-export interface UserEventHandlerOptions {
+export interface UserEventHandlerOptions extends UdpEventHandlerOptions<UserEventRecord> {
   /** `userEvents.excludeUser` (exact, case-sensitive; null = none). */
   excludeUser?: { directory: string; userId: string }[] | null;
-  /** Received-event counters (`qlikSenseEvents.eventCount.enable`); absent = not counted. */
-  eventCounters?: EventCounters | undefined;
-  appNameOf?: ((appId: string) => string | undefined) | undefined;
-  emit(record: UserEventRecord): void;
-  log: Logger;
 }
 
-export interface UserEventHandler {
-  handle(buf: Buffer, rinfo: RemoteInfo, stamp: EventStamp): void;
-  stats(): { emitted: number; rejected: Record<UserEventRejection, number> };
-}
+export type UserEventHandler = UdpEventHandler<UserEventRejection>;
 
 export function createUserEventHandler(opts: UserEventHandlerOptions): UserEventHandler {
   const excluded = new Set((opts.excludeUser ?? []).map((u) => `${u.directory}\u0000${u.userId}`));

@@ -12,11 +12,8 @@
  * (What happens to the Prometheus series of a failing server is prometheus-expiry.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningSimulator, type SimulatedServer, startSimulator } from '../../../sim/index.ts';
+import type { RunningSimulator, SimulatedServer } from '../../../sim/index.ts';
 import type { RecordedLine } from '../../../src/logging/logger.ts';
 import { type InProcessAgent, startAgentInProcess } from '../../support/agent-config.ts';
 import { queryInflux, sharedServices, uniqueName, waitFor } from '../../support/services.ts';
@@ -28,11 +25,16 @@ import {
   INFLUX1_TYPE,
   type RefType,
 } from './expected-outputs.ts';
+import {
+  dropInfluxDatabase,
+  type SimulatedCluster,
+  startSimulatedCluster,
+  VIRTUAL_PROXIES,
+} from './simulated-cluster.ts';
 
 const POLL_MS = 1000;
 /** The agent's Sense request timeout (upstream's 5000 ms) plus room for the next polls. */
 const TIMEOUT_WAIT_MS = 20_000;
-const VIRTUAL_PROXIES = ['/', '/hdr'];
 /** error_type per failing poll kind (§5.4). */
 const HEALTH_API = 'HEALTH_API';
 const PROXY_API = 'PROXY_API';
@@ -48,8 +50,8 @@ type ErrorRow = Record<string, unknown>;
 
 describe('agent: failed polls are logged once per state change and written to butler_sos_errors', () => {
   const services = sharedServices();
-  const certDir = mkdtempSync(join(tmpdir(), 'agent-failed-polls-'));
   const db = uniqueName('agent_failed_polls');
+  let cluster: SimulatedCluster | undefined;
   let sim: RunningSimulator;
   let agent: InProcessAgent;
   let refused: SimulatedServer;
@@ -80,15 +82,8 @@ describe('agent: failed polls are logged once per state change and written to bu
     rows.filter((r) => r.server_name === server.serverName && r.error_type === type);
 
   before(async () => {
-    sim = await startSimulator({
-      certDir,
-      servers: 3,
-      virtualProxies: VIRTUAL_PROXIES,
-      enginePort: 0,
-      proxyPort: 0,
-      qrsPort: 0,
-      seed: 11,
-    });
+    cluster = await startSimulatedCluster(11);
+    sim = cluster.sim;
     [refused, erroring, hanging] = sim.servers as [SimulatedServer, SimulatedServer, SimulatedServer];
     agent = await startAgentInProcess({
       sim,
@@ -117,11 +112,8 @@ describe('agent: failed polls are logged once per state change and written to bu
 
   after(async () => {
     await agent?.stop();
-    await sim?.stop();
-    await fetch(new URL(`/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, services.influxdbUrl), {
-      method: 'POST',
-    }).catch(() => {});
-    rmSync(certDir, { recursive: true, force: true });
+    await cluster?.stop();
+    await dropInfluxDatabase(services.influxdbUrl, db);
   });
 
   it('writes one butler_sos_errors point per failed poll with the §1.6.9 tags, fields and v1 types', async () => {

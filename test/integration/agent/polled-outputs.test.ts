@@ -11,21 +11,18 @@
  * reference/outputs.md in ./expected-outputs.ts (not against src/mapping).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
-import { type RunningSimulator, startSimulator } from '../../../sim/index.ts';
+import type { RunningSimulator } from '../../../sim/index.ts';
 import { type InProcessAgent, startAgentInProcess } from '../../support/agent-config.ts';
 import { type FakeInflux, type StoredPoint, startFakeInflux } from '../../support/fake-influxdb.ts';
 import { type FakeNewRelic, type RecordedRequest, startFakeNewRelic } from '../../support/fake-newrelic.ts';
 import {
-  addPrometheusScrapeTarget,
   flushVictoriaMetrics,
+  type PrometheusScrapeTarget,
   queryInflux,
   queryPrometheus,
-  removePrometheusScrapeTarget,
+  scrapeByPrometheus,
   sharedServices,
   uniqueName,
   waitFor,
@@ -49,11 +46,16 @@ import {
   SESSION_FIELDS,
   SESSION_TAGS,
 } from './expected-outputs.ts';
+import {
+  dropInfluxDatabase,
+  type SimulatedCluster,
+  startSimulatedCluster,
+  VIRTUAL_PROXIES,
+} from './simulated-cluster.ts';
 
 const POLL_MS = 1000;
 const VERSION = '9.8.7-test';
 const WAIT_MS = 20_000;
-const VIRTUAL_PROXIES = ['/', '/hdr'];
 /** Sense's compact ISO-8601 with offset, e.g. 20250310T060001.000+0100 (sense-inputs.md §3). */
 const STARTED = /^\d{8}T\d{6}\.\d{3}(Z|[+-]\d{4})$/;
 const sorted = (list: Iterable<string>) => [...list].sort();
@@ -122,7 +124,6 @@ function nameItems(value: string, quoted: boolean): string[] {
 
 describe('agent: simulator (3 servers × 2 virtual proxies) → every destination', () => {
   const services = sharedServices();
-  const certDir = mkdtempSync(join(tmpdir(), 'agent-outputs-'));
   const db = uniqueName('agent_outputs');
   const baseTopic = `${uniqueName('bsos')}/`;
   const serverGroup = uniqueName('grp');
@@ -131,6 +132,7 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
   const v2 = { org: 'myorg', bucket: 'butler_v2' };
   const v3Database = 'butler_v3';
 
+  let cluster: SimulatedCluster | undefined;
   let sim: RunningSimulator;
   let newRelic: FakeNewRelic;
   let fakeInflux: FakeInflux;
@@ -139,19 +141,13 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
   const agents: InProcessAgent[] = [];
   let agentA: InProcessAgent;
   let metricsHostPort: string;
+  let scrape: PrometheusScrapeTarget | undefined;
   let appNames: Set<string>;
   let appIds: Set<string>;
 
   before(async () => {
-    sim = await startSimulator({
-      certDir,
-      servers: 3,
-      virtualProxies: VIRTUAL_PROXIES,
-      enginePort: 0,
-      proxyPort: 0,
-      qrsPort: 0,
-      seed: 3,
-    });
+    cluster = await startSimulatedCluster(3);
+    sim = cluster.sim;
     appNames = new Set(sim.servers.flatMap((s) => s.apps.map((a) => a.name)));
     appIds = new Set(sim.servers.flatMap((s) => s.apps.map((a) => a.id)));
     newRelic = await startFakeNewRelic([{ accountId: nrAccount.accountId, keys: [nrAccount.insertApiKey] }]);
@@ -200,20 +196,17 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     agents.push(...started);
     agentA = started[0] as InProcessAgent;
     metricsHostPort = new URL(agentA.metricsUrl as string).host;
-    await addPrometheusScrapeTarget(metricsHostPort, { suite: 'agent-outputs' });
+    scrape = await scrapeByPrometheus(metricsHostPort, { suite: 'agent-outputs' });
   });
 
   after(async () => {
-    if (metricsHostPort) await removePrometheusScrapeTarget(metricsHostPort);
+    await scrape?.remove();
     await Promise.allSettled(agents.map((a) => a.stop()));
     await subscriber?.endAsync();
-    await sim?.stop();
+    await cluster?.stop();
     await newRelic?.close();
     await fakeInflux?.close();
-    await fetch(new URL(`/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, services.influxdbUrl), {
-      method: 'POST',
-    }).catch(() => {});
-    rmSync(certDir, { recursive: true, force: true });
+    await dropInfluxDatabase(services.influxdbUrl, db);
   });
 
   // ---- InfluxDB 1.x (§1.6.1, §1.6.2, §1.9) ----

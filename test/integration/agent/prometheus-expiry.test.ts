@@ -7,48 +7,38 @@
  * intervals while the other servers' stay, and they come back when it answers again.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningSimulator, type SimulatedServer, startSimulator } from '../../../sim/index.ts';
+import type { RunningSimulator, SimulatedServer } from '../../../sim/index.ts';
 import { type InProcessAgent, startAgentInProcess } from '../../support/agent-config.ts';
 import {
-  addPrometheusScrapeTarget,
+  type PrometheusScrapeTarget,
   queryPrometheus,
-  removePrometheusScrapeTarget,
+  scrapeByPrometheus,
   waitFor,
 } from '../../support/services.ts';
+import { type SimulatedCluster, startSimulatedCluster, VIRTUAL_PROXIES } from './simulated-cluster.ts';
 
 const POLL_MS = 1000;
-const VIRTUAL_PROXIES = ['/', '/hdr'];
 
 describe('agent: Prometheus series of a server that stops answering', () => {
-  const certDir = mkdtempSync(join(tmpdir(), 'agent-prom-expiry-'));
+  let cluster: SimulatedCluster | undefined;
   let sim: RunningSimulator;
   let agent: InProcessAgent;
   let hostPort: string;
+  let scrape: PrometheusScrapeTarget | undefined;
 
   before(async () => {
-    sim = await startSimulator({
-      certDir,
-      servers: 3,
-      virtualProxies: VIRTUAL_PROXIES,
-      enginePort: 0,
-      proxyPort: 0,
-      qrsPort: 0,
-      seed: 12,
-    });
+    cluster = await startSimulatedCluster(12);
+    sim = cluster.sim;
     agent = await startAgentInProcess({ sim, pollingIntervalMs: POLL_MS, destinations: { prometheus: {} } });
     hostPort = new URL(agent.metricsUrl as string).host;
-    await addPrometheusScrapeTarget(hostPort, { suite: 'agent-prom-expiry' });
+    scrape = await scrapeByPrometheus(hostPort, { suite: 'agent-prom-expiry' });
   });
 
   after(async () => {
-    if (hostPort) await removePrometheusScrapeTarget(hostPort);
+    await scrape?.remove();
     await agent?.stop();
-    await sim?.stop();
-    rmSync(certDir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it('are removed (not stale forever) and come back when the server answers again', async () => {

@@ -35,10 +35,10 @@ import { createPrometheusSink } from '../../../src/sinks/prometheus/prometheus-s
 import { parseLogEventDatagram } from '../../../src/sources/log-events/parse.ts';
 import { parseUserEventDatagram } from '../../../src/sources/user-events/parse.ts';
 import {
-  addPrometheusScrapeTarget,
+  type PrometheusScrapeTarget,
   queryInflux,
   queryPrometheus,
-  removePrometheusScrapeTarget,
+  scrapeByPrometheus,
   sharedServices,
   uniqueName,
   waitFor,
@@ -52,7 +52,7 @@ const SERVERS = [`Central node ${RUN}`, `Rim node ${RUN}`];
 let url: string;
 let db: string;
 let metricsServer: MetricsServer | undefined;
-let scrapeTarget: string | undefined;
+let scrape: PrometheusScrapeTarget | undefined;
 
 async function influx(path: string, params: Record<string, string>, body?: string): Promise<void> {
   const target = new URL(path, url);
@@ -176,13 +176,12 @@ before(async () => {
     sink,
     log: createRecordingLogger(),
   });
-  scrapeTarget = `127.0.0.1:${metricsServer.port}`;
-  await addPrometheusScrapeTarget(scrapeTarget, { suite: 'packaging-dashboards' });
+  scrape = await scrapeByPrometheus(`127.0.0.1:${metricsServer.port}`, { suite: 'packaging-dashboards' });
 });
 
 after(async () => {
   if (db) await influx('/query', { q: `DROP DATABASE "${db}"` }).catch(() => undefined);
-  if (scrapeTarget) await removePrometheusScrapeTarget(scrapeTarget);
+  await scrape?.remove();
   await metricsServer?.close();
 });
 

@@ -10,9 +10,9 @@ import type { PromSample } from '../../../src/mapping/shapes.ts';
 import { type MetricsServer, startMetricsServer } from '../../../src/sinks/prometheus/metrics-server.ts';
 import { createPrometheusSink, type PrometheusSink } from '../../../src/sinks/prometheus/prometheus-sink.ts';
 import {
-  addPrometheusScrapeTarget,
+  type PrometheusScrapeTarget,
   queryPrometheus,
-  removePrometheusScrapeTarget,
+  scrapeByPrometheus,
   uniqueName,
   waitFor,
 } from '../../support/services.ts';
@@ -22,6 +22,7 @@ describe('Prometheus scraping the metrics server', () => {
   let sink: PrometheusSink;
   let server: MetricsServer;
   let hostPort: string;
+  let scrape: PrometheusScrapeTarget | undefined;
   // A label value no other test process uses, to find our series in the shared Prometheus.
   const run = uniqueName('run');
 
@@ -52,11 +53,11 @@ describe('Prometheus scraping the metrics server', () => {
     ]);
     server = await startMetricsServer({ host: '127.0.0.1', port: 0, sink, log });
     hostPort = `127.0.0.1:${server.port}`;
-    await addPrometheusScrapeTarget(hostPort, { suite: 'sinks-prometheus' });
+    scrape = await scrapeByPrometheus(hostPort, { suite: 'sinks-prometheus' });
   });
 
   after(async () => {
-    await removePrometheusScrapeTarget(hostPort);
+    await scrape?.remove();
     await server.close();
   });
 

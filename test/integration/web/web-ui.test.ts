@@ -8,10 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import { createLocalStore, type LocalStore } from '../../../src/store/local-store.ts';
 import { startWebServer, type WebServer } from '../../../src/web/server.ts';
+import { launchHeadlessChromium, recordPageErrors } from '../../support/browser.ts';
 import {
   agentStatus,
   healthPoints,
@@ -21,8 +22,6 @@ import {
   SERVERS,
   userEventPoints,
 } from './fixtures.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Rendered text (line breaks between blocks), which is what a user reads. */
 const visibleText = (locator: Locator) => locator.innerText();
@@ -65,22 +64,7 @@ describe('web UI in headless Chromium', () => {
       log: createRecordingLogger(),
       version: '0.1.0',
     });
-    browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      acceptDownloads: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchHeadlessChromium(join(dir, 'profile'), { acceptDownloads: true });
   });
 
   after(async () => {
@@ -92,10 +76,7 @@ describe('web UI in headless Chromium', () => {
 
   async function open(path: string): Promise<Page> {
     const page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${path}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
+    recordPageErrors(page, path, consoleErrors);
     page.on('dialog', (d) => {
       consoleErrors.push(`${path}: unexpected dialog ${d.message()}`);
       void d.dismiss();
