@@ -22,7 +22,11 @@ export class ConfigError extends Error {
   readonly file: string;
   readonly issues: ConfigIssue[];
   constructor(file: string, issues: ConfigIssue[]) {
-    super(`${file}: ${issues.length} config problem(s): ${issues.map((issue) => issue.message).join('; ')}`);
+    const where = (issue: ConfigIssue) =>
+      issue.path ? `${issue.path}${issue.line ? ` (line ${issue.line})` : ''}: ` : '';
+    super(
+      `${file}: ${issues.length} config problem(s): ${issues.map((issue) => `${where(issue)}${issue.message}`).join('; ')}`,
+    );
     this.name = 'ConfigError';
     this.file = file;
     this.issues = issues;
