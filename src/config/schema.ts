@@ -53,6 +53,21 @@ function enableOnly(fallback: boolean, description: string) {
   return section({ enable: bool(fallback, description) }, description);
 }
 
+/** Ours: the opt-in structured MQTT mode (docs/mqtt-structured-events.md). */
+function structuredMqtt(what: string) {
+  return section(
+    {
+      enable: bool(
+        false,
+        `Also publish one JSON document per ${what} with every parsed field (this implementation).`,
+      ),
+      baseTopic: str('butler-sos/events', 'Base of the structured topics.'),
+      retain: bool(false, 'Publish with the MQTT retain flag.'),
+    },
+    `Structured MQTT for ${what}s (this implementation).`,
+  );
+}
+
 /** A scalar YAML value used as text (tag values, header values, account ids): numbers and booleans are stringified. */
 const text = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a string' })
@@ -116,6 +131,10 @@ function udpServerConfig<P extends z.ZodRawShape>(portShape: P, measurement: str
         'Per-minute rate limit.',
       ),
       maxMessageSize: count(65507, 'Larger datagrams are dropped and counted (bytes).'),
+      receiveBufferBytes: count(
+        32 * 1024 * 1024,
+        'Socket receive buffer to ask the OS for (bytes; this implementation). Linux caps it at net.core.rmem_max.',
+      ),
       queueMetrics: section(
         {
           influxdb: section(
@@ -407,6 +426,7 @@ const userEvents = section(
           },
           'MQTT topics.',
         ),
+        structured: structuredMqtt('user event'),
       },
       'User events to MQTT.',
     ),
@@ -546,6 +566,7 @@ const logEvents = section(
           },
           'Where to publish.',
         ),
+        structured: structuredMqtt('log event'),
       },
       'Log events to MQTT.',
     ),
