@@ -157,8 +157,7 @@ export function createRouter(options: RouterOptions): Router {
     },
     proxySessions(record) {
       if (mqtt) mqtt.enqueueMany(proxySessionsToMqtt(record, { mqttConfig: s.mqttConfig }));
-      if (influx)
-        influx.write(proxySessionsToInflux(record, influxVersion, { influxdbConfig: s.influxdbConfig }));
+      emitPoints(true, (v) => proxySessionsToInflux(record, v, { influxdbConfig: enabledInflux }));
       if (metricAccounts.length > 0) {
         const metrics = withInterval(
           proxySessionsToNewRelic(record, nrMetricConfig),

@@ -126,7 +126,8 @@ export function createChartCard(parent, { id, title, unit }) {
               stroke: PALETTE[i % PALETTE.length],
               width: 1.5,
               spanGaps: true,
-              points: { show: false },
+              // Dots only while a series has a single point: a lone value has no line to draw.
+              points: { show: s.values.filter((v) => v !== null).length === 1, size: 6 },
               value: (_u, v) => (v === null || v === undefined ? '–' : fmtNum(v, 1)),
             })),
           ],
