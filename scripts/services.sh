@@ -76,6 +76,8 @@ missing_packages() {
   prometheus_bin >/dev/null || missing+=(prometheus)
   pg_bin_dir >/dev/null || missing+=(postgresql)
   victoriametrics_bin >/dev/null || missing+=(victoria-metrics)
+  # Not a service: the browser the web UI tests drive (playwright-core, no browser download).
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium fonts-liberation)
   echo "${missing[@]}"
 }
 
