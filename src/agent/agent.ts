@@ -261,6 +261,27 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     });
     log.info(`PROM: Prometheus Butler SOS metrics server now listening on ${server.address}`);
     servers.push(() => server.close());
+
+    // Upstream's second endpoint: Node.js process metrics only, on nodeMetricsHost:nodeMetricsPort
+    // (0.0.0.0:9001 by default). Kept for dashboards that scrape it; a port in use is a warning
+    // here (the same metrics are also on the main endpoint), not a reason to stop.
+    if (s.prometheus.nodeMetricsPort !== s.prometheus.port) {
+      const { createPrometheusSink } = await import('../sinks/prometheus/prometheus-sink.ts');
+      try {
+        const nodeServer = await startMetricsServer({
+          host: s.prometheus.nodeMetricsHost,
+          port: s.prometheus.nodeMetricsPort,
+          sink: createPrometheusSink({ log, collectDefaultMetrics: true }),
+          log,
+        });
+        log.info(`PROM: Prometheus Node.js metrics server now listening on ${nodeServer.address}`);
+        servers.push(() => nodeServer.close());
+      } catch (error) {
+        log.warn(
+          `PROM: Node.js metrics endpoint not started on ${s.prometheus.nodeMetricsHost}:${s.prometheus.nodeMetricsPort}: ${(error as Error).message}`,
+        );
+      }
+    }
   }
 
   // ---- Web UI and config view ----

@@ -40,7 +40,7 @@ export interface NewRelicDestination {
 export interface AgentDestinations {
   influxdb?: InfluxDestination;
   /** The /metrics endpoint; port 0 (default) lets the OS choose. */
-  prometheus?: { host?: string; port?: number };
+  prometheus?: { host?: string; port?: number; nodeMetricsPort?: number };
   /** Broker URL (`mqtt://host:port`) and `mqttConfig.baseTopic` (use a unique one per test). */
   mqtt?: { url: string; baseTopic: string };
   newRelic?: NewRelicDestination;
@@ -171,7 +171,14 @@ export function agentConfig(options: AgentConfigOptions): Plain {
     },
     influxdbConfig: influxSection(d.influxdb),
     prometheus: d.prometheus
-      ? { enable: true, host: d.prometheus.host ?? '127.0.0.1', port: d.prometheus.port ?? 0 }
+      ? {
+          enable: true,
+          host: d.prometheus.host ?? '127.0.0.1',
+          port: d.prometheus.port ?? 0,
+          // Upstream's Node.js metrics endpoint: off unless a test asks (0 = same as port).
+          nodeMetricsHost: '127.0.0.1',
+          nodeMetricsPort: d.prometheus.nodeMetricsPort ?? d.prometheus.port ?? 0,
+        }
       : { enable: false },
     mqttConfig: mqtt
       ? { enable: true, brokerHost: mqtt.host, brokerPort: mqtt.port, baseTopic: d.mqtt?.baseTopic }
