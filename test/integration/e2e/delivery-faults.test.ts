@@ -10,91 +10,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  type AgentDestinationStatus,
-  type AgentProcess,
-  destinationsOf,
-  e2eConfig,
-  freeUdpPort,
-  makeAgentDir,
-  removeAgentDir,
-  spawnAgent,
-  tail,
-} from '../../support/agent-process.ts';
-import {
-  freePort,
-  type PrivateService,
-  startPrivateInfluxDb,
-  startPrivateMosquitto,
-  waitFor,
-} from '../../support/services.ts';
-import {
-  type EventStream,
-  type StoredCount,
-  startEventStream,
-  storedLogEvents,
-  subscribe,
-} from './helpers.ts';
+import { type AgentProcess, e2eConfig } from '../../support/agent-process.ts';
+import { startPrivateInfluxDb, startPrivateMosquitto, waitFor } from '../../support/services.ts';
+import { type StoredCount, startEventStream, storedLogEvents, subscribe } from './helpers.ts';
+import { destination, explain, INFLUX_READY, rig, settled, start } from './rig.ts';
 
 const DB = 'e2e_faults';
 /** After a 15 s outage the delivery layer's backoff (≤ 30 s, full jitter) must come round. */
 const RECOVERY_TIMEOUT_MS = 90_000;
 
-interface Rig {
-  dir: string;
-  udpPort: number;
-  webUiPort: number;
-  agents: AgentProcess[];
-  streams: EventStream[];
-  services: PrivateService[];
-}
-
-/** Ports, a temp folder, and an `after` hook that kills whatever the test started. */
-async function rig(t: { after(fn: () => Promise<void>): void }): Promise<Rig> {
-  const r: Rig = {
-    dir: makeAgentDir(),
-    udpPort: await freeUdpPort(),
-    webUiPort: await freePort(),
-    agents: [],
-    streams: [],
-    services: [],
-  };
-  t.after(async () => {
-    await Promise.allSettled(r.streams.map((s) => s.stop()));
-    await Promise.allSettled(r.agents.map((a) => a.kill()));
-    await Promise.allSettled(r.services.map((s) => s.stop()));
-    removeAgentDir(r.dir);
-  });
-  return r;
-}
-
-async function start(r: Rig, config: Record<string, unknown>): Promise<AgentProcess> {
-  const agent = await spawnAgent({ config, dir: r.dir, webUiPort: r.webUiPort });
-  r.agents.push(agent);
-  return agent;
-}
-
-/** The agent's status entry of the one destination whose name contains `kind`. */
-async function destination(agent: AgentProcess, kind: RegExp): Promise<AgentDestinationStatus> {
-  const found = destinationsOf(await agent.status()).filter((d) => kind.test(d.name));
-  if (found.length !== 1)
-    throw new Error(`expected one ${kind} destination in /api/status, got ${found.length}`);
-  return found[0] as AgentDestinationStatus;
-}
-
-const settled = (d: AgentDestinationStatus) => (d.queued ?? 0) + (d.inFlight ?? 0) + (d.spooled ?? 0) === 0;
-
-/** Logged once the InfluxDB destination is provisioned (database and retention policy). */
-const INFLUX_READY = /CONFIG: InfluxDB .* is ready/;
-
 /** Waits until the agent has provisioned InfluxDB, so that killing it afterwards tests
  * delivery, not provisioning (which has a test of its own below). */
 async function influxReady(agent: AgentProcess): Promise<void> {
   await agent.waitForOutput(INFLUX_READY, 20_000);
-}
-
-function explain(agent: AgentProcess): string {
-  return `\n--- agent output (tail) ---\n${tail(agent.output(), 30)}`;
 }
 
 /**

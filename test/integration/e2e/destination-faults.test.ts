@@ -13,23 +13,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { proxyLogDatagram } from '../../../sim/datagrams.ts';
-import {
-  type AgentDestinationStatus,
-  type AgentProcess,
-  destinationsOf,
-  e2eConfig,
-  freeUdpPort,
-  makeAgentDir,
-  removeAgentDir,
-  spawnAgent,
-  tail,
-} from '../../support/agent-process.ts';
+import { type AgentProcess, e2eConfig } from '../../support/agent-process.ts';
 import { type FakeInflux, startFakeInflux } from '../../support/fake-influxdb.ts';
-import { freePort, type PrivateService, startPrivateInfluxDb, waitFor } from '../../support/services.ts';
+import { freePort, startPrivateInfluxDb, waitFor } from '../../support/services.ts';
 import {
   countLines,
   deliveryMetrics,
-  type EventStream,
   fakeStoredEvents,
   messageFor,
   sendDatagrams,
@@ -38,6 +27,7 @@ import {
   storedMessages,
   timeRequests,
 } from './helpers.ts';
+import { destination, explain, INFLUX_READY, inMemory, type Rig, rig, settled, start } from './rig.ts';
 
 const DB = 'e2e_destination_faults';
 const TOKEN = 'e2e-fake-token';
@@ -45,45 +35,7 @@ const BUCKET = 'e2e_bucket';
 const WRITE_PATH = '/api/v2/write';
 /** Backoff of the agent's queues (src/agent/destinations.ts): 500 ms doubling, full jitter. */
 const BACKOFF_INITIAL_MS = 500;
-const INFLUX_READY = /CONFIG: InfluxDB .* is ready/;
 const SPOOL_DROP_WARNING = /SPOOL: .*records dropped/;
-
-interface Rig {
-  dir: string;
-  udpPort: number;
-  webUiPort: number;
-  agents: AgentProcess[];
-  streams: EventStream[];
-  services: PrivateService[];
-  fakes: FakeInflux[];
-}
-
-/** Ports, a temp folder, and an `after` hook that stops whatever the test started. */
-async function rig(t: { after(fn: () => Promise<void>): void }): Promise<Rig> {
-  const r: Rig = {
-    dir: makeAgentDir(),
-    udpPort: await freeUdpPort(),
-    webUiPort: await freePort(),
-    agents: [],
-    streams: [],
-    services: [],
-    fakes: [],
-  };
-  t.after(async () => {
-    await Promise.allSettled(r.streams.map((s) => s.stop()));
-    await Promise.allSettled(r.agents.map((a) => a.kill()));
-    await Promise.allSettled(r.services.map((s) => s.stop()));
-    await Promise.allSettled(r.fakes.map((f) => f.close()));
-    removeAgentDir(r.dir);
-  });
-  return r;
-}
-
-async function start(r: Rig, config: Record<string, unknown>): Promise<AgentProcess> {
-  const agent = await spawnAgent({ config, dir: r.dir, webUiPort: r.webUiPort });
-  r.agents.push(agent);
-  return agent;
-}
 
 /** An agent config writing log events to the fake InfluxDB v2 `fake`. */
 function fakeV2Config(r: Rig, fake: FakeInflux, delivery: Record<string, unknown>, maxBatchSize: number) {
@@ -98,19 +50,7 @@ function fakeV2Config(r: Rig, fake: FakeInflux, delivery: Record<string, unknown
 }
 
 /** The status entry of the InfluxDB destination. */
-async function influxStatus(agent: AgentProcess): Promise<AgentDestinationStatus> {
-  const found = destinationsOf(await agent.status()).filter((d) => /influx/i.test(d.name));
-  if (found.length !== 1)
-    throw new Error(`expected one InfluxDB destination in /api/status, got ${found.length}`);
-  return found[0] as AgentDestinationStatus;
-}
-
-const inMemory = (d: AgentDestinationStatus) => (d.queued ?? 0) + (d.inFlight ?? 0);
-const settled = (d: AgentDestinationStatus) => inMemory(d) + (d.spooled ?? 0) === 0;
-
-function explain(agent: AgentProcess): string {
-  return `\n--- agent output (tail) ---\n${tail(agent.output(), 30)}`;
-}
+const influxStatus = (agent: AgentProcess) => destination(agent, /influx/i);
 
 /** Rethrows a wait's timeout with what the agent reported, so a failure says why. */
 function withStatus(agent: AgentProcess, extra: () => unknown = () => '') {
