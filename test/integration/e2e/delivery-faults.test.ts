@@ -10,10 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type AgentProcess, e2eConfig } from '../../support/agent-process.ts';
-import { startPrivateInfluxDb, startPrivateMosquitto, waitFor } from '../../support/services.ts';
+import type { AgentProcess } from '../../support/agent-process.ts';
+import { startPrivateMosquitto, waitFor } from '../../support/services.ts';
 import { type StoredCount, startEventStream, storedLogEvents, subscribe } from './helpers.ts';
-import { destination, explain, INFLUX_READY, rig, settled, start } from './rig.ts';
+import { destination, explain, INFLUX_READY, privateInflux, rig, rigConfig, settled, start } from './rig.ts';
 
 const DB = 'e2e_faults';
 /** After a 15 s outage the delivery layer's backoff (≤ 30 s, full jitter) must come round. */
@@ -51,14 +51,10 @@ describe('delivery under faults (real services, agent as a child process)', { co
     timeout: 170_000,
   }, async (t) => {
     const r = await rig(t);
-    const influx = await startPrivateInfluxDb();
-    r.services.push(influx);
+    const influx = await privateInflux(r);
     const agent = await start(
       r,
-      e2eConfig({
-        logEventPort: r.udpPort,
-        webUiPort: r.webUiPort,
-        spoolDirectory: `${r.dir}/spool`,
+      rigConfig(r, {
         influx: { port: influx.port, dbName: DB },
       }),
     );
@@ -97,10 +93,7 @@ describe('delivery under faults (real services, agent as a child process)', { co
     t.after(() => subscriber.close());
     const agent = await start(
       r,
-      e2eConfig({
-        logEventPort: r.udpPort,
-        webUiPort: r.webUiPort,
-        spoolDirectory: `${r.dir}/spool`,
+      rigConfig(r, {
         mqtt: { port: broker.port, topic },
       }),
     );
@@ -144,13 +137,9 @@ describe('delivery under faults (real services, agent as a child process)', { co
     timeout: 120_000,
   }, async (t) => {
     const r = await rig(t);
-    const influx = await startPrivateInfluxDb();
-    r.services.push(influx);
+    const influx = await privateInflux(r);
     // A small memory bound, so that the disk spool takes over within a second or two.
-    const config = e2eConfig({
-      logEventPort: r.udpPort,
-      webUiPort: r.webUiPort,
-      spoolDirectory: `${r.dir}/spool`,
+    const config = rigConfig(r, {
       influx: { port: influx.port, dbName: DB, maxBatchSize: 500 },
       delivery: { memoryQueueMax: 1000 },
     });
@@ -198,13 +187,9 @@ describe('delivery under faults (real services, agent as a child process)', { co
     timeout: 120_000,
   }, async (t) => {
     const r = await rig(t);
-    const influx = await startPrivateInfluxDb();
-    r.services.push(influx);
+    const influx = await privateInflux(r);
     const shutdownDeadlineMs = 3_000;
-    const config = e2eConfig({
-      logEventPort: r.udpPort,
-      webUiPort: r.webUiPort,
-      spoolDirectory: `${r.dir}/spool`,
+    const config = rigConfig(r, {
       influx: { port: influx.port, dbName: DB },
       delivery: { shutdownDeadlineMs },
     });
@@ -241,15 +226,11 @@ describe('delivery under faults (real services, agent as a child process)', { co
     timeout: 120_000,
   }, async (t) => {
     const r = await rig(t);
-    const influx = await startPrivateInfluxDb();
-    r.services.push(influx);
+    const influx = await privateInflux(r);
     await influx.kill('SIGKILL'); // never provisioned: no database yet
     const agent = await start(
       r,
-      e2eConfig({
-        logEventPort: r.udpPort,
-        webUiPort: r.webUiPort,
-        spoolDirectory: `${r.dir}/spool`,
+      rigConfig(r, {
         influx: { port: influx.port, dbName: DB },
       }),
     );

@@ -13,9 +13,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { proxyLogDatagram } from '../../../sim/datagrams.ts';
-import { type AgentProcess, e2eConfig } from '../../support/agent-process.ts';
+import type { AgentProcess } from '../../support/agent-process.ts';
 import { type FakeInflux, startFakeInflux } from '../../support/fake-influxdb.ts';
-import { freePort, startPrivateInfluxDb, waitFor } from '../../support/services.ts';
+import { freePort, waitFor } from '../../support/services.ts';
 import {
   countLines,
   deliveryMetrics,
@@ -27,7 +27,18 @@ import {
   storedMessages,
   timeRequests,
 } from './helpers.ts';
-import { destination, explain, INFLUX_READY, inMemory, type Rig, rig, settled, start } from './rig.ts';
+import {
+  destination,
+  explain,
+  INFLUX_READY,
+  inMemory,
+  privateInflux,
+  type Rig,
+  rig,
+  rigConfig,
+  settled,
+  start,
+} from './rig.ts';
 
 const DB = 'e2e_destination_faults';
 const TOKEN = 'e2e-fake-token';
@@ -39,10 +50,7 @@ const SPOOL_DROP_WARNING = /SPOOL: .*records dropped/;
 
 /** An agent config writing log events to the fake InfluxDB v2 `fake`. */
 function fakeV2Config(r: Rig, fake: FakeInflux, delivery: Record<string, unknown>, maxBatchSize: number) {
-  return e2eConfig({
-    logEventPort: r.udpPort,
-    webUiPort: r.webUiPort,
-    spoolDirectory: `${r.dir}/spool`,
+  return rigConfig(r, {
     influx: { port: fake.port, dbName: DB, maxBatchSize },
     delivery,
     extra: { influxdbConfig: { version: 2, v2Config: { org: 'myorg', bucket: BUCKET, token: TOKEN } } },
@@ -168,14 +176,10 @@ describe('destination faults: slow, 5xx, a bad point, spool cap (agent as a chil
     timeout: 90_000,
   }, async (t) => {
     const r = await rig(t);
-    const influx = await startPrivateInfluxDb();
-    r.services.push(influx);
+    const influx = await privateInflux(r);
     const agent = await start(
       r,
-      e2eConfig({
-        logEventPort: r.udpPort,
-        webUiPort: r.webUiPort,
-        spoolDirectory: `${r.dir}/spool`,
+      rigConfig(r, {
         influx: { port: influx.port, dbName: DB, maxBatchSize: 1000 },
         extra: { logEvents: { source: { proxy: { enable: true } } } },
       }),
@@ -228,16 +232,12 @@ describe('destination faults: slow, 5xx, a bad point, spool cap (agent as a chil
     timeout: 120_000,
   }, async (t) => {
     const r = await rig(t);
-    const influx = await startPrivateInfluxDb();
-    r.services.push(influx);
+    const influx = await privateInflux(r);
     const promPort = await freePort();
     const metricsUrl = `http://127.0.0.1:${promPort}/metrics`;
     const agent = await start(
       r,
-      e2eConfig({
-        logEventPort: r.udpPort,
-        webUiPort: r.webUiPort,
-        spoolDirectory: `${r.dir}/spool`,
+      rigConfig(r, {
         influx: { port: influx.port, dbName: DB, maxBatchSize: 500 },
         delivery: { spoolMaxMB: 1, memoryQueueMax: 1000 },
         extra: {

@@ -7,6 +7,8 @@ import {
   type AgentDestinationStatus,
   type AgentProcess,
   destinationsOf,
+  type E2eConfigOptions,
+  e2eConfig,
   freeUdpPort,
   makeAgentDir,
   removeAgentDir,
@@ -14,7 +16,7 @@ import {
   tail,
 } from '../../support/agent-process.ts';
 import type { FakeInflux } from '../../support/fake-influxdb.ts';
-import { freePort, type PrivateService } from '../../support/services.ts';
+import { freePort, type PrivateService, startPrivateInfluxDb } from '../../support/services.ts';
 import type { EventStream } from './helpers.ts';
 
 export interface Rig {
@@ -45,6 +47,26 @@ export async function rig(t: { after(fn: () => Promise<void>): void }): Promise<
     removeAgentDir(r.dir);
   });
   return r;
+}
+
+/** The e2e agent config on the rig's UDP port, web UI port and spool folder. */
+export function rigConfig(
+  r: Rig,
+  options: Omit<E2eConfigOptions, 'logEventPort' | 'webUiPort' | 'spoolDirectory'>,
+): Record<string, unknown> {
+  return e2eConfig({
+    logEventPort: r.udpPort,
+    webUiPort: r.webUiPort,
+    spoolDirectory: `${r.dir}/spool`,
+    ...options,
+  });
+}
+
+/** A private InfluxDB 1.x the test may kill and restart; stopped by the rig's `after`. */
+export async function privateInflux(r: Rig): Promise<PrivateService> {
+  const influx = await startPrivateInfluxDb();
+  r.services.push(influx);
+  return influx;
 }
 
 /** Starts the agent with `config` in the rig's folder (killed by the rig's `after`). */

@@ -27,6 +27,7 @@ import { parse } from 'yaml';
 import type { RunningSimulator } from '../../../sim/index.ts';
 import { configSnippet } from '../../../sim/index.ts';
 import { type InProcessAgent, startAgentInProcess } from '../../support/agent-config.ts';
+import { QLOGS_LOG_ENTRIES_DDL } from '../../support/qlogs.ts';
 import {
   type PrivateService,
   queryInflux,
@@ -41,15 +42,7 @@ import {
   startSimulatedCluster,
 } from '../agent/simulated-cluster.ts';
 
-/** The QLogs table shape of sense-inputs.md §6. */
-const SCHEMA = `CREATE TABLE public.log_entries (
-  id bigserial PRIMARY KEY,
-  entry_timestamp timestamp without time zone NOT NULL,
-  entry_level character varying(10) NOT NULL,
-  process_host text NOT NULL,
-  process_name text NOT NULL,
-  payload json
-)`;
+const SCHEMA = QLOGS_LOG_ENTRIES_DDL;
 
 const READER_USER = 'qlogs_reader';
 const READER_PASSWORD = 'qlogs-reader-secret-4711';

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import type { LogDbRecord } from '../../../src/records/logdb.ts';
 import { createLogDbPoller, startLogDbPoller } from '../../../src/sources/logdb/poller.ts';
+import { QLOGS_LOG_ENTRIES_DDL } from '../../support/qlogs.ts';
 import {
   freePort,
   type PrivateService,
@@ -13,15 +14,7 @@ import {
 } from '../../support/services.ts';
 import { createFakeTimers } from '../../unit/ops/fake-timers.ts';
 
-/** The QLogs table shape of sense-inputs.md §6. */
-const SCHEMA = `CREATE TABLE public.log_entries (
-  id bigserial PRIMARY KEY,
-  entry_timestamp timestamp without time zone NOT NULL,
-  entry_level character varying(10) NOT NULL,
-  process_host text NOT NULL,
-  process_name text NOT NULL,
-  payload json
-)`;
+const SCHEMA = QLOGS_LOG_ENTRIES_DDL;
 
 const READER = { user: '', password: 'reader-pw-secret-9' };
 let adminUrl: URL;
