@@ -9,15 +9,16 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchHeadlessChromium, recordPageErrors } from '../../support/browser.ts';
+import '../../support/page-dom.ts';
+import { freeUdpPort } from '../../support/agent-process.ts';
+import { freePort } from '../../support/services.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SHOTS = join(REPO, 'test-results');
@@ -27,42 +28,6 @@ const MINUTE_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 /** Overview charts fed by the engine health poll. */
 const ENGINE_CHARTS = ['mem', 'cpu', 'session', 'users', 'apps', 'cache', 'saturated'];
-
-/** The predicates passed to waitForFunction run in the page; the tsconfig has no DOM library. */
-interface DomElement {
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-}
-declare const document: {
-  querySelector(selector: string): DomElement | null;
-  querySelectorAll(selector: string): ArrayLike<DomElement> & Iterable<DomElement>;
-  body: { dataset: Record<string, string | undefined> };
-};
-
-/** A TCP port that was free a moment ago on 127.0.0.1 (OS-chosen). */
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A UDP port that was free a moment ago on 127.0.0.1 (OS-chosen). */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -124,8 +89,8 @@ describe('npm start: the demo (simulator + agent) seen from outside', () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const [webPort, prometheusPort, logPort, userPort] = [
-      await freeTcpPort(),
-      await freeTcpPort(),
+      await freePort(),
+      await freePort(),
       await freeUdpPort(),
       await freeUdpPort(),
     ];

@@ -22,23 +22,11 @@ import {
   SERVERS,
   userEventPoints,
 } from './fixtures.ts';
+import '../../support/page-dom.ts';
 
 /** Rendered text (line breaks between blocks), which is what a user reads. */
 const visibleText = (locator: Locator) => locator.innerText();
 
-/**
- * The predicates passed to waitForFunction run in the page; this declares the little DOM
- * they use (the project's tsconfig has no DOM library).
- */
-interface DomElement {
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-}
-declare const document: {
-  querySelector(selector: string): DomElement | null;
-  querySelectorAll(selector: string): ArrayLike<DomElement> & Iterable<DomElement>;
-  body: { dataset: Record<string, string | undefined> };
-};
 const SHOTS = join(process.cwd(), 'test-results');
 
 describe('web UI in headless Chromium', () => {
