@@ -101,12 +101,10 @@ export async function influxDelivery(agent: AgentProcess) {
   return d;
 }
 
-/** An esbuild bundle of the agent (the SEA build's first step), written into `dir`. */
-export async function bundleAgent(dir: string): Promise<string> {
-  const { bundleApp } = await import('../scripts/build-sea.ts');
-  const outfile = join(dir, 'butler-sos.mjs');
-  await bundleApp({ entry: fileURLToPath(new URL('../src/cli/main.ts', import.meta.url)), outfile });
-  return outfile;
+/** The production build of the agent (scripts/build.ts, what bin/butler-sos.js runs), in `dir`. */
+export async function buildAgent(dir: string): Promise<string> {
+  const { buildApp } = await import('../scripts/build.ts');
+  return buildApp(join(dir, 'app'));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -206,9 +204,9 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '5000' },
       // Web UI (status) and Prometheus endpoint (UDP drop reasons) on: more insight, more RSS.
       observe: { type: 'boolean', default: false },
-      // Run an esbuild bundle of src/cli/main.ts (as the shipped binary does) instead of the
-      // .ts sources with type stripping, which costs memory of its own.
-      bundle: { type: 'boolean', default: false },
+      // Run the .ts sources (type stripping, ~15 MB more resident) instead of the production
+      // build that bin/butler-sos.js runs (scripts/build.ts).
+      sources: { type: 'boolean', default: false },
       // Node options for the agent, e.g. --node-arg=--max-old-space-size=96 (repeatable).
       'node-arg': { type: 'string', multiple: true, default: [] },
       echo: { type: 'boolean', default: false },
@@ -221,7 +219,7 @@ async function main(): Promise<void> {
 
   const loadAtStart = loadNow();
   const dir = makeAgentDir();
-  const entry = values.bundle ? await bundleAgent(dir) : undefined;
+  const entry = values.sources ? undefined : await buildAgent(dir);
   const influx = await startBenchInfluxDb();
   const udpPort = await freeUdpPort();
   const webUiPort = observe ? await freePort() : undefined;
@@ -248,7 +246,7 @@ async function main(): Promise<void> {
         .split('\n')
         .find((line) => /UDP log_events/.test(line)) ?? '';
     console.log(
-      `agent pid ${agent.pid} (${entry ? 'esbuild bundle' : '.ts sources'}); InfluxDB 1.x at ${influx.url}; batch ${maxBatchSize}; ` +
+      `agent pid ${agent.pid} (${entry ? 'production build' : '.ts sources'}); InfluxDB 1.x at ${influx.url}; batch ${maxBatchSize}; ` +
         `web UI and /metrics ${observe ? 'on' : 'off (--observe turns them on)'}` +
         (values['node-arg'].length > 0 ? `; node ${values['node-arg'].join(' ')}` : ''),
     );

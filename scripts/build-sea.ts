@@ -51,7 +51,7 @@ export interface BuildSeaOptions {
   nodeBinary?: string;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;
-  /** Entry module; default src/cli/main.ts. */
+  /** Entry module; default src/cli/launch.ts. */
   entry?: string;
 }
 
@@ -132,7 +132,7 @@ function packageNameOf(specifier: string): string {
  * served from a package, e.g. uPlot for the web UI) cannot be bundled: their packages are
  * collected so the build copies them to `<out>/node_modules/`, where that resolve finds them.
  */
-function importMetaUrlPlugin(resolvedAtRuntime: Set<string>): Plugin {
+export function importMetaUrlPlugin(resolvedAtRuntime: Set<string>, rootVariable = '__seaRoot'): Plugin {
   return {
     name: 'sea-import-meta-url',
     setup(b) {
@@ -147,7 +147,7 @@ function importMetaUrlPlugin(resolvedAtRuntime: Set<string>): Plugin {
         const rel = relative(REPO, args.path).split('\\').join('/');
         const contents = source
           .replace(/createRequire\(\s*import\.meta\.url\s*\)\(/g, 'require(')
-          .replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __seaRoot).href`);
+          .replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, ${rootVariable}).href`);
         const loader = /\.m?ts$/.test(args.path) ? 'ts' : 'js';
         return { contents, loader };
       });
@@ -160,7 +160,7 @@ function importMetaUrlPlugin(resolvedAtRuntime: Set<string>): Plugin {
  * module that throws a clear error when loaded, so one unfinished command does not stop the
  * whole binary from building. Static imports still fail the build as usual.
  */
-function missingLazyModulePlugin(missing: string[]): Plugin {
+export function missingLazyModulePlugin(missing: string[]): Plugin {
   return {
     name: 'sea-missing-lazy-module',
     setup(b) {
@@ -186,7 +186,7 @@ function missingLazyModulePlugin(missing: string[]): Plugin {
  */
 export async function appSourceFiles(): Promise<string[]> {
   const result = await build({
-    entryPoints: [join(REPO, 'src', 'cli', 'main.ts')],
+    entryPoints: [join(REPO, 'src', 'cli', 'launch.ts')],
     bundle: true,
     write: false,
     metafile: true,
@@ -273,7 +273,7 @@ export async function buildSea(options: BuildSeaOptions = {}): Promise<BuildSeaR
   let t = process.hrtime.bigint();
   const bundlePath = join(work, BUNDLE_ASSET);
   const { missing, resolvedAtRuntime } = await bundleApp({
-    entry: options.entry ?? join(REPO, 'src', 'cli', 'main.ts'),
+    entry: options.entry ?? join(REPO, 'src', 'cli', 'launch.ts'),
     outfile: bundlePath,
     pkg,
   });

@@ -147,7 +147,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
       skipConfigVerification: false,
       configWarnings: loaded.warnings,
       defaultedKeys: [],
-      lineOf: (path) => loaded.lineOf(path),
       version: VERSION,
       newRelicFromCommandLine: false,
     },

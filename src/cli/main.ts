@@ -10,9 +10,9 @@ import { registerSimCommand } from '../../sim/cli.ts';
 import { checkCertificateFiles } from '../config/certificates.ts';
 import { ConfigError, formatIssue } from '../config/issues.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
-import { createSecretRedactor } from '../config/mask.ts';
 import type { ButlerSosConfig, NewRelicAccount } from '../config/schema.ts';
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
+import { handoverFd, type RunHandover, writeHandover } from './handover.ts';
 import { placeholderIssues, registerVerifyConfigCommand, reportConfigError } from './verify-config.ts';
 import { APP_DIR, VERSION } from './version.ts';
 
@@ -111,25 +111,24 @@ async function runCommand(opts: RunCliOptions, program: Command): Promise<void> 
   if (accounts) config['Butler-SOS'].thirdPartyToolsCredentials.newRelic = accounts;
   if (opts.loglevel) config['Butler-SOS'].logLevel = opts.loglevel;
 
-  const redact = createSecretRedactor(config);
-  try {
-    // Loaded only for the run command: verify-config and sim stay light.
-    const { runAgent } = await import('./run.ts');
-    await runAgent(config, {
-      configFile: loaded.file,
-      ...(opts.loglevel ? { logLevel: opts.loglevel } : {}),
-      skipConfigVerification: skip,
-      configWarnings: loaded.warnings,
-      defaultedKeys: loaded.defaulted,
-      lineOf: (path) => loaded.lineOf(path),
-      version: VERSION,
-      newRelicFromCommandLine: accounts !== undefined,
-    });
-  } catch (error) {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    err(redact(`MAIN: The agent stopped with an error: ${text}`));
-    process.exitCode = 1;
+  const options: Omit<RunHandover, 'config'> = {
+    configFile: loaded.file,
+    ...(opts.loglevel ? { logLevel: opts.loglevel } : {}),
+    skipConfigVerification: skip,
+    configWarnings: loaded.warnings,
+    defaultedKeys: loaded.defaulted,
+    version: VERSION,
+    newRelicFromCommandLine: accounts !== undefined,
+  };
+  // The checking child of launch.ts: hand the result to the agent process and end here.
+  const fd = handoverFd();
+  if (fd !== undefined) {
+    writeHandover(fd, { config, ...options });
+    return;
   }
+  // Loaded only for the run command: verify-config and sim stay light.
+  const { startFromHandover } = await import('./handover-run.ts');
+  await startFromHandover({ config, ...options });
 }
 
 /** A TCP/UDP port or count given on the command line. */

@@ -23,8 +23,6 @@ export interface RunOptions {
   configWarnings: ConfigIssue[];
   /** Key paths absent from the file that got their default (log one info line each, §3.20). */
   defaultedKeys: string[];
-  /** Line of a key in the config file, for messages. */
-  lineOf(path: string): number | undefined;
   /** The product version (package.json). */
   version: string;
   /** thirdPartyToolsCredentials.newRelic was replaced by the --new-relic-* options. */

@@ -16,8 +16,9 @@ import type { ExcludedUser } from '../sources/proxy-sessions/parse.ts';
 import { createProxySessionsPoller } from '../sources/proxy-sessions/poller.ts';
 import { createScheduler, type JobStats } from '../sources/scheduler.ts';
 import type { CertificateFiles } from './certificates.ts';
-import { createSenseClient, type SenseClientStats } from './client.ts';
+import type { SenseClientStats } from './client.ts';
 import { createPollFailureTracker, type PollFailureStats } from './failure-tracker.ts';
+import { createLazySenseClient } from './lazy-client.ts';
 
 export type SensePollRecord = EngineHealthRecord | ProxySessionsRecord | AppNamesRecord | FailedPollRecord;
 
@@ -69,7 +70,7 @@ export interface SensePolling {
 export function startSensePolling(options: SensePollingOptions): SensePolling {
   const { log } = options;
   const timeoutMs = options.requestTimeoutMs ?? 5000;
-  const client = createSenseClient({
+  const client = createLazySenseClient({
     cert: options.cert,
     ...(options.certCheckIntervalMs !== undefined
       ? { certCheckIntervalMs: options.certCheckIntervalMs }

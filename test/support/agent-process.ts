@@ -1,6 +1,7 @@
 /**
  * The agent as a real child process, for end-to-end tests and benchmarks: writes a config to
- * a temp folder, starts `node src/cli/main.ts -c FILE` there (Node 24 from node_modules, cwd
+ * a temp folder, starts `node src/cli/launch.ts -c FILE` there (the command's own entry: config
+ * checked in a short-lived child, agent in this PID; Node 24 from node_modules, cwd
  * = that folder, so relative log/spool/data paths stay inside it), waits for the UDP
  * listener's "listening" line, and offers stop(signal) / kill() / restart(), the captured
  * output, CPU and RSS from /proc, and the web UI's `/api/status`.
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(REPO, 'src/cli/main.ts');
+const MAIN = join(REPO, 'src/cli/launch.ts');
 
 /** Node 24 as installed in node_modules (the system node may be older), else this process's. */
 export function nodeBinary(): string {
@@ -233,7 +234,7 @@ export interface SpawnAgentOptions {
   webUiPort?: number;
   /** Node options before the script, e.g. `--max-old-space-size=96`. */
   nodeArgs?: string[];
-  /** Script Node runs (default src/cli/main.ts; e.g. an esbuild bundle of it). */
+  /** Script Node runs (default src/cli/launch.ts; e.g. the production build of it). */
   entry?: string;
   /** Extra command-line arguments after `-c FILE`. */
   args?: string[];

@@ -20,9 +20,9 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { Pool } from 'undici';
 import { DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { createHttpClient, HttpTimeoutError } from '../http/client.ts';
 import { durationSeconds, isInfluxDuration } from './duration.ts';
 import { classifyStatus, droppedCount, errorBodyMessage, findBadLines } from './write-errors.ts';
 
@@ -64,7 +64,7 @@ export interface InfluxSink {
 }
 
 const GZIP_THRESHOLD_BYTES = 1000;
-const MAX_ERROR_BODY_CHARS = 64 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 interface Request {
   method: 'GET' | 'POST';
@@ -81,11 +81,9 @@ export function createInfluxSink(options: InfluxSinkOptions): InfluxSink {
   const destination = `InfluxDB v${options.version} at ${origin} ${config.label}`;
   const secrets = config.secrets.filter((s) => s.length >= 3);
   const useGzip = options.gzip ?? options.version !== 1;
-  const pool = new Pool(origin, {
+  const http = createHttpClient(origin, {
     connections: options.connections ?? 2,
-    keepAliveTimeout: 30_000,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
+    maxResponseBytes: MAX_ERROR_BODY_BYTES,
   });
 
   /** Removes anything secret from text that goes into an error message. */
@@ -97,26 +95,18 @@ export function createInfluxSink(options: InfluxSinkOptions): InfluxSink {
 
   async function request(req: Request): Promise<{ status: number; body: string }> {
     const query = req.query ? `?${new URLSearchParams(req.query).toString()}` : '';
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     try {
-      const response = await pool.request({
-        origin,
+      return await http.request({
         method: req.method,
         path: `${req.path}${query}`,
         headers: { ...config.authHeaders, ...req.headers },
-        body: req.body ?? null,
-        signal,
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        timeoutMs: options.timeoutMs,
+        ...(req.signal ? { signal: req.signal } : {}),
       });
-      let body = await response.body.text();
-      if (body.length > MAX_ERROR_BODY_CHARS) body = body.slice(0, MAX_ERROR_BODY_CHARS);
-      return { status: response.statusCode, body };
     } catch (error) {
       if (req.signal?.aborted) throw error;
-      throw new DeliveryError(`${destination}: ${networkCause(error, timeout.aborted, options.timeoutMs)}`, {
-        kind: 'retryable',
-        cause: error,
-      });
+      throw new DeliveryError(`${destination}: ${networkCause(error)}`, { kind: 'retryable', cause: error });
     }
   }
 
@@ -278,7 +268,7 @@ export function createInfluxSink(options: InfluxSinkOptions): InfluxSink {
     },
     write,
     describe: () => destination,
-    close: () => pool.close(),
+    close: () => http.close(),
   };
 }
 
@@ -358,8 +348,8 @@ function safeJson(text: string): unknown {
 }
 
 /** A short cause for a failed request: error code and message, or the timeout. */
-function networkCause(error: unknown, timedOut: boolean, timeoutMs: number): string {
-  if (timedOut) return `no answer within ${timeoutMs} ms`;
+function networkCause(error: unknown): string {
+  if (error instanceof HttpTimeoutError) return error.message;
   const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code;
   const message = e.cause?.message ?? e.message ?? String(error);

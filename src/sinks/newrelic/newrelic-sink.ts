@@ -15,10 +15,10 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { Agent, request } from 'undici';
 import { DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { NewRelicEvent, NewRelicLog } from '../../mapping/shapes.ts';
+import { createHttpClient, type HttpClient } from '../http/client.ts';
 import {
   type Attributes,
   type BuiltPayloads,
@@ -109,23 +109,6 @@ const BODY_SNIPPET_CHARS = 200;
 const MAX_RESPONSE_BYTES = 16_384;
 
 /** The start of a response body as text, reading at most `limit` bytes. */
-async function readSome(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  limit: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-
 /** 2xx ok; 408, 429 and 5xx can succeed later; everything else never will. */
 export function classifyStatus(status: number): 'ok' | 'retryable' | 'rejected' {
   if (status >= 200 && status < 300) return 'ok';
@@ -217,7 +200,16 @@ export function createNewRelicSink(options: NewRelicSinkOptions): NewRelicSink {
     return new URL(`v1/accounts/${accountId}/events`, base);
   };
 
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 });
+  /** One keep-alive client per origin (metric, event and log APIs may be different hosts). */
+  const clients = new Map<string, HttpClient>();
+  const clientFor = (url: URL): HttpClient => {
+    let client = clients.get(url.origin);
+    if (!client) {
+      client = createHttpClient(url.origin, { connections: 8, maxResponseBytes: MAX_RESPONSE_BYTES });
+      clients.set(url.origin, client);
+    }
+    return client;
+  };
   const stats: NewRelicSinkStats = {
     requests: 0,
     failedRequests: 0,
@@ -243,16 +235,15 @@ export function createNewRelicSink(options: NewRelicSinkOptions): NewRelicSink {
     allHeaders['Content-Encoding'] = 'gzip';
     allHeaders['Api-Key'] = account.insertApiKey;
     stats.requests++;
-    const response = await request(url, {
+    const response = await clientFor(url).request({
       method: 'POST',
+      path: `${url.pathname}${url.search}`,
       headers: allHeaders,
       body,
-      dispatcher: agent,
-      signal: signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-        : AbortSignal.timeout(timeoutMs),
+      timeoutMs,
+      ...(signal ? { signal } : {}),
     });
-    return { status: response.statusCode, text: await readSome(response.body, MAX_RESPONSE_BYTES) };
+    return { status: response.status, text: response.body };
   };
 
   const describeNetworkError = (error: unknown): string => {
@@ -382,7 +373,7 @@ export function createNewRelicSink(options: NewRelicSinkOptions): NewRelicSink {
       write('log', logs, buildLogPayloads(logs, commonAttributes, maxBytes), signal),
     stats: () => ({ ...stats, delivered: { ...stats.delivered } }),
     close: async () => {
-      await agent.close();
+      await Promise.all([...clients.values()].map((client) => client.close()));
     },
   };
 }

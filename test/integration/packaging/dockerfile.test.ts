@@ -87,15 +87,34 @@ test('the Dockerfile lints clean (dockerfile-utils), and the linter does catch a
   assert.ok(validate(broken).length >= 2, 'a wrong protocol and a duration without unit are reported');
 });
 
-test('multi-stage: a build stage with npm ci, a Node 24 runtime stage', () => {
+test('multi-stage: a build stage with npm ci, the production build and pruning, a Node 24 runtime stage', () => {
   const { preamble, stages: all } = stages();
   assert.ok(all.length >= 2, 'at least two stages');
   const build = all[0]!;
-  assert.ok(build.some((s) => s.keyword === 'RUN' && /\bnpm ci\b/.test(s.text) && /--omit=dev/.test(s.text)));
+  const runs = build.filter((s) => s.keyword === 'RUN').map((s) => s.text);
+  const at = (pattern: RegExp) => runs.findIndex((text) => pattern.test(text));
+  assert.ok(at(/\bnpm ci\b/) >= 0, 'installs from the lock file');
+  assert.ok(
+    at(/node scripts\/build\.ts/) > at(/\bnpm ci\b/),
+    'then builds dist/app (bin/butler-sos.js runs it)',
+  );
+  assert.match(
+    runs[at(/node scripts\/build\.ts/)]!,
+    /npm prune --omit=dev/,
+    'and keeps only production dependencies',
+  );
+  assert.ok(
+    build.some((s) => s.keyword === 'COPY' && s.args.includes('scripts/build.ts')),
+    'the build script is in the build context',
+  );
+  const runtime = all.at(-1)!;
+  assert.ok(
+    runtime.some((s) => s.keyword === 'COPY' && s.args[0] === '/build/dist'),
+    'the runtime stage gets the build',
+  );
   for (const stage of all) {
     assert.match(resolveArgs(stage[0]!.args[0]!, preamble), /^node:24[-.]/, 'Node 24 base image');
   }
-  const runtime = all.at(-1)!;
   assert.ok(runtime.some((s) => s.keyword === 'COPY' && s.flags.get('from') === stage0Name(build)));
 });
 

@@ -1,0 +1,127 @@
+/**
+ * The HTTP(S) client of the InfluxDB and New Relic sinks: keep-alive connections to one
+ * origin, a deadline per request, cancellation, and a cap on how much of an answer is kept.
+ *
+ * Why on node:http rather than a library: undici (used before) keeps about 10 MB resident once
+ * loaded, and Node's built-in fetch loads its own copy of it. The sinks need only "send this
+ * body, tell me the status and the start of the answer", which node:http's Agent does with
+ * keep-alive. The modules are required, not imported: an ESM import of node:http builds its
+ * namespace from every export, and that evaluates the lazy WebSocket getters, which load
+ * Node's internal undici anyway (about 10 MB more, measured with bench/udp-e2e.ts).
+ */
+import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
+import { createRequire } from 'node:module';
+
+type HttpModule = typeof import('node:http');
+type HttpsModule = typeof import('node:https');
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  /** Path with query string, e.g. `/write?db=x`. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Whole request, connect to last byte of the answer. */
+  timeoutMs: number;
+  /** The caller gives up (shutdown): the request is destroyed with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** The answer as text, cut at the client's maxResponseBytes (the rest is read and dropped). */
+  body: string;
+}
+
+/** The request did not finish within its timeoutMs. */
+export class HttpTimeoutError extends Error {
+  override name = 'TimeoutError';
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+export interface HttpClientOptions {
+  /** Keep-alive connections at most (requests beyond wait for one). */
+  connections: number;
+  /** Answers are kept up to this many bytes (default 64 KiB): enough for any error message. */
+  maxResponseBytes?: number;
+}
+
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  /** Closes every connection; requests in flight fail. */
+  close(): Promise<void>;
+}
+
+const load = createRequire(import.meta.url);
+
+export function createHttpClient(origin: string | URL, options: HttpClientOptions): HttpClient {
+  const url = new URL(origin);
+  const secure = url.protocol === 'https:';
+  if (!secure && url.protocol !== 'http:') throw new Error(`${url.protocol} is not http: or https:`);
+  // TLS (OpenSSL, about 5 MB) is loaded only for an https destination.
+  const transport = secure ? (load('node:https') as HttpsModule) : (load('node:http') as HttpModule);
+  const agent: HttpAgent = new transport.Agent({ keepAlive: true, maxSockets: options.connections });
+  const maxBytes = options.maxResponseBytes ?? 64 * 1024;
+  const base: RequestOptions = {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port || (secure ? 443 : 80),
+    agent,
+  };
+
+  const request = (req: HttpRequest): Promise<HttpResponse> =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      if (req.signal?.aborted) {
+        reject(req.signal.reason);
+        return;
+      }
+      const headers: Record<string, string | number> = { ...req.headers };
+      if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+      const outgoing = transport.request({ ...base, method: req.method, path: req.path, headers });
+      const fail = (error: unknown) => outgoing.destroy(error as Error);
+      const timer = setTimeout(() => fail(new HttpTimeoutError(req.timeoutMs)), req.timeoutMs);
+      const onAbort = () => fail(req.signal?.reason);
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+      };
+      outgoing.on('error', (error) => {
+        settle();
+        reject(error);
+      });
+      outgoing.on('response', (response: IncomingMessage) => {
+        const kept: Buffer[] = [];
+        let keptBytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (keptBytes >= maxBytes) return;
+          kept.push(chunk.length > maxBytes - keptBytes ? chunk.subarray(0, maxBytes - keptBytes) : chunk);
+          keptBytes += chunk.length;
+        });
+        response.on('end', () => {
+          settle();
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(kept).toString('utf8') });
+        });
+        // An answer cut off mid-way (server closed, timeout, abort) rejects through here.
+        response.on('error', (error) => {
+          settle();
+          reject(error);
+        });
+        response.on('close', () => {
+          if (response.complete) return;
+          settle();
+          reject(new Error('connection closed before the answer was complete'));
+        });
+      });
+      outgoing.end(req.body);
+    });
+
+  return {
+    request,
+    async close() {
+      agent.destroy();
+    },
+  };
+}
