@@ -1,12 +1,17 @@
 /**
- * Issue 4 benchmark, end to end: engine log events over UDP → the agent (a child process,
- * `node src/cli/main.ts -c FILE`) → a private InfluxDB 1.x on this machine. For each rate,
- * a separate sender process (bench/udp-sender.ts) sends for a few seconds; then the rows of
+ * Issue 4 benchmark, end to end: engine log events over UDP → the agent (a child process
+ * running the production build as bin/butler-sos.js does: `node <tmp>/app/butler-sos.mjs
+ * -c FILE`; `--sources` runs src/cli/launch.ts instead) → a private InfluxDB 1.x on this
+ * machine. For each rate, a separate sender process (bench/udp-sender.ts) sends for a few seconds; then the rows of
  * `log_event` are counted and compared with what was sent. The agent's CPU (utime+stime)
  * and RSS come from /proc, idle and under load; its own counters (/metrics) tell where
  * anything was lost (kernel receive buffer, queue, ...).
  *
  *   node bench/udp-e2e.ts [--rates 1000,5000,10000,25000,40000] [--seconds 5] [--batch 5000]
+ *     [--sources] [--observe] [--node-arg=--max-semi-space-size=4 --node-arg=--optimize-for-size]
+ *
+ * The V8 flags are those of bin/butler-sos.js and the Docker image; pass them to measure what
+ * users run.
  *
  * Every event is its own point: the agent stamps each datagram with a unique receive time
  * (ms + ns offset), so repeated message texts from the sender's pool never collapse.

@@ -45,9 +45,17 @@ export function formatUptime(ms: number): string {
   return years > 0 ? `${years} years, ${text}` : text;
 }
 
+/**
+ * 1234567 → "1,234,567" (as toLocaleString('en-US') writes it). By hand because the first
+ * toLocaleString call pages in Node's ICU data: about 8 MB more resident for one log line.
+ */
+function withThousandsSeparators(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function uptimeLogLine(record: UptimeRecord): string {
   return (
-    `Iteration # ${record.iteration.toLocaleString('en-US')}, Uptime: ${formatUptime(record.uptimeMs)}, ` +
+    `Iteration # ${withThousandsSeparators(record.iteration)}, Uptime: ${formatUptime(record.uptimeMs)}, ` +
     `Heap used ${MB(record.heapUsed)} MB of total heap ${MB(record.heapTotal)} MB. ` +
     `External (off-heap): ${MB(record.external)} MB. Memory allocated to process: ${MB(record.rss)} MB.`
   );

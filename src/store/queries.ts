@@ -179,9 +179,13 @@ export function createReader(db: DatabaseSync, now: () => number): StoreReader {
           s.values[f]!.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
         });
       }
-      const series = [...byKey.values()].sort((a, b) =>
-        JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)),
-      );
+      // Code-unit order, not localeCompare: that would page in ICU data (~8 MB resident).
+      const tagKey = (tags: unknown) => JSON.stringify(tags);
+      const series = [...byKey.values()].sort((a, b) => {
+        const left = tagKey(a.tags);
+        const right = tagKey(b.tags);
+        return left < right ? -1 : left > right ? 1 : 0;
+      });
       return { bucketMs, series };
     },
 

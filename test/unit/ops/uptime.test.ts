@@ -64,6 +64,10 @@ test('iteration numbers use en-US digit grouping', () => {
     uptimeLogLine(record),
     /^Iteration # 1,234, Uptime: 0 months, 0 days, 1 hours, 0 minutes, 0 seconds, /,
   );
+  for (const iteration of [0, 7, 999, 1000, 65_536, 1_234_567, 1_000_000_000]) {
+    const line = uptimeLogLine({ ...record, iteration });
+    assert.ok(line.startsWith(`Iteration # ${iteration.toLocaleString('en-US')}, `), line);
+  }
 });
 
 const record: UptimeRecord = {
