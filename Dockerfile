@@ -66,4 +66,4 @@ HEALTHCHECK --interval=12s --timeout=12s --start-period=30s --retries=3 \
     CMD ["node", "/nodeapp/packaging/docker/docker-healthcheck.ts"]
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--max-semi-space-size=4", "--optimize-for-size", "/nodeapp/bin/butler-sos.js", "--configfile", "/nodeapp/config/production.yaml"]
+CMD ["node", "--max-semi-space-size=4", "/nodeapp/bin/butler-sos.js", "--configfile", "/nodeapp/config/production.yaml"]

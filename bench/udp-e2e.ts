@@ -8,10 +8,10 @@
  * anything was lost (kernel receive buffer, queue, ...).
  *
  *   node bench/udp-e2e.ts [--rates 1000,5000,10000,25000,40000] [--seconds 5] [--batch 5000]
- *     [--sources] [--observe] [--node-arg=--max-semi-space-size=4 --node-arg=--optimize-for-size]
+ *     [--sources] [--observe] [--node-arg=--max-semi-space-size=4]
  *
- * The V8 flags are those of bin/butler-sos.js and the Docker image; pass them to measure what
- * users run.
+ * `--max-semi-space-size=4` is the V8 flag of bin/butler-sos.js and the Docker image; pass it
+ * to measure what users run.
  *
  * Every event is its own point: the agent stamps each datagram with a unique receive time
  * (ms + ns offset), so repeated message texts from the sender's pool never collapse.

@@ -154,7 +154,7 @@ test('runtime stage: non-root, ports, health check, tini, config under /nodeapp/
   const cmd = execForm(find('CMD').at(-1)!.text);
   assert.equal(cmd[0], 'node');
   assert.ok(cmd.includes('/nodeapp/bin/butler-sos.js'), 'runs the CLI entry');
-  assert.ok(cmd.includes('--optimize-for-size'), 'with the memory-saving V8 flags of bin/butler-sos.js');
+  assert.ok(cmd.includes('--max-semi-space-size=4'), 'with the memory-saving V8 flag of bin/butler-sos.js');
   assert.match(cmd[cmd.indexOf('--configfile') + 1] ?? '', /^\/nodeapp\/config\/[^/]+\.yaml$/);
   assert.ok(runtime.some((s) => s.keyword === 'RUN' && /\/nodeapp\/config\/certificate/.test(s.text)));
 });
