@@ -4,6 +4,7 @@
  * Differences from upstream, on purpose: a request timeout, a bad schedule is rejected at
  * start, and the URL (which often embeds a token) is never logged beyond its origin.
  */
+import { requestOnce } from '../http/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import { parseTextSchedule, type RunningSchedule, runSchedule } from './schedule.ts';
 import { systemTimers, type Timers } from './timers.ts';
@@ -52,14 +53,9 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
 
   const beat = async (): Promise<boolean> => {
     try {
-      const response = await fetch(url, {
-        method: 'GET',
-        redirect: 'follow',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      // Drain the body so the connection can be reused; its content is not interpreted.
-      await response.arrayBuffer().catch(() => undefined);
-      if (!response.ok) {
+      // The answer's content is not interpreted; redirects are followed.
+      const response = await requestOnce(url, { method: 'GET', timeoutMs });
+      if (response.status < 200 || response.status > 299) {
         log.error(`HEARTBEAT: Error sending heartbeat: HTTP status ${response.status}`);
         options.onResult?.({ ok: false, status: response.status });
         return false;
@@ -68,7 +64,7 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
       options.onResult?.({ ok: true, status: response.status });
       return true;
     } catch (error) {
-      const message = describeFetchError(error, timeoutMs);
+      const message = describeRequestError(error, timeoutMs);
       log.error(`HEARTBEAT: Error sending heartbeat: ${message}`);
       options.onResult?.({ ok: false, error: message });
       return false;
@@ -80,13 +76,12 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   return { beat, stop: running.stop };
 }
 
-/** A short reason without the URL (fetch errors may carry it in their cause). */
-function describeFetchError(error: unknown, timeoutMs: number): string {
+/** A short reason without the URL: the timeout, or the error with its code. */
+function describeRequestError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError')
-      return `timed out after ${timeoutMs} ms`;
-    const cause = (error as { cause?: { code?: unknown } }).cause;
-    if (cause && typeof cause.code === 'string') return `${error.message} (${cause.code})`;
+    if (error.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && !error.message.includes(code)) return `${error.message} (${code})`;
     return error.message;
   }
   return String(error);

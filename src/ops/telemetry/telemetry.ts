@@ -8,6 +8,7 @@
  * no background flush timers keeping the process alive) and over the timeout.
  * GeoIP enrichment is turned off with PostHog's `$geoip_disable` property.
  */
+import { requestOnce } from '../../http/client.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { systemTimers, type Timers } from '../timers.ts';
 import type { TelemetryPayload } from './payload.ts';
@@ -87,20 +88,19 @@ export function startTelemetry(options: TelemetryOptions): RunningTelemetry {
         properties: { ...payload.properties, $geoip_disable: true },
         timestamp: new Date(timers.now()).toISOString(),
       });
-      const response = await fetch(endpoint, {
+      const response = await requestOnce(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
-      await response.arrayBuffer().catch(() => undefined);
-      if (!response.ok) throw new Error(`HTTP status ${response.status}`);
+      if (response.status < 200 || response.status > 299) throw new Error(`HTTP status ${response.status}`);
       log.debug('TELEMETRY: Sent anonymous telemetry.');
       failing = false;
       return true;
     } catch (error) {
       const reason =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+        error instanceof Error && error.name === 'TimeoutError'
           ? `timed out after ${timeoutMs} ms`
           : error instanceof Error
             ? error.message

@@ -1,13 +1,14 @@
 /**
- * The sinks' HTTP client (src/sinks/http/client.ts) against a real node:http server on
+ * The HTTP client (src/http/client.ts) against a real node:http server on
  * loopback: bodies and headers as sent, keep-alive reuse, the per-request deadline, the
- * caller's abort, the cap on kept answer bytes, and a refused connection.
+ * caller's abort, the cap on kept answer bytes, a refused connection, and redirects of the
+ * one-shot request.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createHttpClient, HttpTimeoutError } from '../../../src/sinks/http/client.ts';
+import { createHttpClient, HttpTimeoutError, requestOnce } from '../../../src/http/client.ts';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
@@ -131,6 +132,36 @@ describe('sinks HTTP client', () => {
       code: 'ECONNREFUSED',
     });
     await client.close();
+  });
+
+  it('requestOnce follows redirects; a 303 answer to a POST continues as a GET without body', async () => {
+    const seen: string[] = [];
+    handler = (req, body, res) => {
+      seen.push(`${req.method} ${req.url} ${body.length}`);
+      if (req.url === '/start') res.writeHead(302, { location: '/moved?x=1' }).end();
+      else if (req.url === '/moved?x=1') res.writeHead(200).end('arrived');
+      else if (req.url === '/post') res.writeHead(303, { location: `${origin}/result` }).end();
+      else if (req.url === '/result') res.writeHead(201).end(req.method);
+      else res.writeHead(404).end();
+    };
+    const got = await requestOnce(new URL('/start', origin), { method: 'GET', timeoutMs: 2000 });
+    assert.deepEqual([got.status, got.body], [200, 'arrived']);
+    const posted = await requestOnce(new URL('/post', origin), {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: 2000,
+    });
+    assert.deepEqual([posted.status, posted.body], [201, 'GET']);
+    assert.deepEqual(seen, ['GET /start 0', 'GET /moved?x=1 0', 'POST /post 7', 'GET /result 0']);
+  });
+
+  it('requestOnce gives up after maxRedirects', async () => {
+    handler = (req, _body, res) => res.writeHead(307, { location: `${req.url}x` }).end();
+    await assert.rejects(
+      requestOnce(new URL('/loop', origin), { method: 'GET', timeoutMs: 2000, maxRedirects: 3 }),
+      /more than 3 redirects/,
+    );
   });
 
   it('refuses an origin that is not http or https', () => {

@@ -1,11 +1,13 @@
 /**
- * The HTTP(S) client of the InfluxDB and New Relic sinks: keep-alive connections to one
- * origin, a deadline per request, cancellation, and a cap on how much of an answer is kept.
+ * The agent's HTTP(S) client for destinations (InfluxDB, New Relic) and the heartbeat and
+ * telemetry calls: keep-alive connections to one origin, a deadline per request,
+ * cancellation, and a cap on how much of an answer is kept; `requestOnce` for a single call
+ * to a full URL, following redirects.
  *
  * Why on node:http rather than a library: undici (used before) keeps about 10 MB resident once
- * loaded, and Node's built-in fetch loads its own copy of it. The sinks need only "send this
- * body, tell me the status and the start of the answer", which node:http's Agent does with
- * keep-alive. The modules are required, not imported: an ESM import of node:http builds its
+ * loaded, and Node's built-in fetch loads its own copy of it (about 15 MB, measured). These
+ * callers need only "send this body, tell me the status and the start of the answer", which
+ * node:http's Agent does with keep-alive. The modules are required, not imported: an ESM import of node:http builds its
  * namespace from every export, and that evaluates the lazy WebSocket getters, which load
  * Node's internal undici anyway (about 10 MB more, measured with bench/udp-e2e.ts).
  */
@@ -31,6 +33,8 @@ export interface HttpResponse {
   status: number;
   /** The answer as text, cut at the client's maxResponseBytes (the rest is read and dropped). */
   body: string;
+  /** The Location header of a redirect. */
+  location?: string;
 }
 
 /** The request did not finish within its timeoutMs. */
@@ -102,7 +106,12 @@ export function createHttpClient(origin: string | URL, options: HttpClientOption
         });
         response.on('end', () => {
           settle();
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(kept).toString('utf8') });
+          const { location } = response.headers;
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(kept).toString('utf8'),
+            ...(location ? { location } : {}),
+          });
         });
         // An answer cut off mid-way (server closed, timeout, abort) rejects through here.
         response.on('error', (error) => {
@@ -124,4 +133,38 @@ export function createHttpClient(origin: string | URL, options: HttpClientOption
       agent.destroy();
     },
   };
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One request to a full URL on a connection of its own (for calls minutes apart: heartbeat,
+ * telemetry). Redirects are followed up to `maxRedirects` times (default 5), as browsers and
+ * upstream's HTTP client do; a 303, or a 301/302 answer to a POST, continues as a GET.
+ */
+export async function requestOnce(
+  url: URL,
+  request: Omit<HttpRequest, 'path'> & { maxRedirects?: number },
+): Promise<HttpResponse> {
+  let target = url;
+  let current: Omit<HttpRequest, 'path'> = request;
+  for (let hop = 0; ; hop++) {
+    const client = createHttpClient(target.origin, { connections: 1 });
+    let response: HttpResponse & { location?: string };
+    try {
+      response = await client.request({ ...current, path: `${target.pathname}${target.search}` });
+    } finally {
+      await client.close();
+    }
+    if (!REDIRECTS.has(response.status) || response.location === undefined) return response;
+    if (hop >= (request.maxRedirects ?? 5)) throw new Error(`more than ${hop} redirects`);
+    target = new URL(response.location, target);
+    if (
+      response.status === 303 ||
+      (current.method === 'POST' && response.status !== 307 && response.status !== 308)
+    ) {
+      const { body: _dropped, ...rest } = current;
+      current = { ...rest, method: 'GET' };
+    }
+  }
 }
