@@ -21,8 +21,8 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { DeliveryError } from '../../delivery/types.ts';
-import type { Logger } from '../../logging/logger.ts';
 import { createHttpClient, HttpTimeoutError } from '../../http/client.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { durationSeconds, isInfluxDuration } from './duration.ts';
 import { classifyStatus, droppedCount, errorBodyMessage, findBadLines } from './write-errors.ts';
 

@@ -16,9 +16,9 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { DeliveryError } from '../../delivery/types.ts';
+import { createHttpClient, type HttpClient } from '../../http/client.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { NewRelicEvent, NewRelicLog } from '../../mapping/shapes.ts';
-import { createHttpClient, type HttpClient } from '../../http/client.ts';
 import {
   type Attributes,
   type BuiltPayloads,
