@@ -93,7 +93,7 @@ export interface DestinationOptions {
 }
 
 /**
- * Sinks are imported only when enabled: each protocol client (mqtt, prom-client, undici)
+ * Sinks are imported only when enabled: each protocol client (mqtt, prom-client, node:http)
  * costs megabytes of memory at start, and most sites enable one or two destinations.
  */
 export async function createDestinations(options: DestinationOptions): Promise<Destinations> {

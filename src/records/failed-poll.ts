@@ -29,7 +29,7 @@ export interface PollFailure {
   message: string;
   /** Request URL without the query string. */
   requestUrl: string;
-  /** OS / library error code, e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`. */
+  /** OS / library error code, e.g. `ECONNREFUSED`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
   code?: string;
   httpStatus?: number;
   timeoutMs?: number;

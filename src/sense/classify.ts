@@ -1,18 +1,13 @@
 /**
  * Turns whatever a failed HTTPS request threw into one PollFailure class
- * (refused, timeout, tls, http_status, bad_body, cert_file, ...). undici and Node wrap
- * socket errors differently (error.cause, AggregateError), so the whole chain is searched.
+ * (refused, timeout, tls, http_status, bad_body, cert_file, ...). Node wraps socket errors
+ * in several ways (error.cause, AggregateError for happy eyeballs), so the whole chain is
+ * searched.
  */
 import type { PollFailure, PollFailureReason } from '../records/failed-poll.ts';
 import { CertificateFileError, CertificateUseError } from './certificates.ts';
 
-const TIMEOUT_CODES = new Set([
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED']);
 
 /** OpenSSL certificate verification results as Node reports them in `error.code`. */
 const TLS_VERIFY_CODES = new Set([
@@ -41,7 +36,7 @@ interface ErrorLike {
   address?: unknown;
   port?: unknown;
   syscall?: unknown;
-  /** undici's SocketError carries the socket's addresses and byte counts. */
+  /** The socket's addresses and bytes read (added by the Sense client to its errors). */
   socket?: { remoteAddress?: unknown; remotePort?: unknown; bytesRead?: unknown } | null;
 }
 
@@ -87,9 +82,9 @@ export function classifyRequestError(
   const errors = chain(error);
   const codes = errors.map((e) => (typeof e.code === 'string' ? e.code : '')).filter((c) => c !== '');
   const socket = errors.find((e) => typeof e.syscall === 'string' || typeof e.address === 'string');
-  const undiciSocket = errors.find((e) => e.socket && typeof e.socket === 'object')?.socket ?? undefined;
-  const remoteAddress = socket?.address ?? undiciSocket?.remoteAddress;
-  const remotePort = socket?.port ?? undiciSocket?.remotePort;
+  const socketInfo = errors.find((e) => e.socket && typeof e.socket === 'object')?.socket ?? undefined;
+  const remoteAddress = socket?.address ?? socketInfo?.remoteAddress;
+  const remotePort = socket?.port ?? socketInfo?.remotePort;
   const extra = {
     requestUrl,
     ...(codes[0] ? { code: codes[0] } : {}),
@@ -117,13 +112,13 @@ export function classifyRequestError(
   // certificate; a server that rejects it just closes the connection, and the client only
   // sees "other side closed" on a connection that never received a byte. Sense closes
   // connections that way when the certificate is not issued by its CA.
-  if (codes.includes('UND_ERR_SOCKET') && undiciSocket?.bytesRead === 0) {
+  if (codes.includes('ECONNRESET') && socketInfo?.bytesRead === 0) {
     return result(
       'tls',
       `the server closed the new TLS connection without answering; it most likely rejected the client certificate (${detail})`,
     );
   }
-  if (codes.includes('ECONNRESET') || codes.includes('UND_ERR_SOCKET') || codes.includes('EPIPE')) {
+  if (codes.includes('ECONNRESET') || codes.includes('EPIPE')) {
     return result('connection_reset', `connection closed by the server (${detail})`);
   }
   return result('network', `request failed (${detail})`);

@@ -1,5 +1,5 @@
 /**
- * A Sense client that loads the real one (client.ts: undici and TLS, about 15 MB resident) on
+ * A Sense client that loads the real one (client.ts: node:https and TLS, about 9 MB resident) on
  * its first request, so an agent that polls no Sense server (UDP events only) never loads it.
  */
 import type { SenseClient, SenseClientOptions, SenseClientStats } from './client.ts';

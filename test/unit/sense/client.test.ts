@@ -49,7 +49,7 @@ describe('Sense HTTPS client', () => {
     for (let i = 0; i < 5; i++) {
       const res = await client.getJson(`${server.origin}/qps/session`, sense);
       assert.equal(res.ok, true);
-      // Polls are seconds apart; undici frees the socket a tick after the body ends.
+      // Polls are seconds apart; the agent frees the socket a tick after the body ends.
       await new Promise((r) => setTimeout(r, 20));
     }
     await client.close();
