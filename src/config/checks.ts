@@ -4,6 +4,7 @@
  * schedules, "required when enabled"). Placeholders are left to placeholders.ts.
  */
 
+import { logDbPeriodMs } from '../sources/logdb/period.ts';
 import { isHostname, isPlaceholder, isUri, scheduleProblem } from './formats.ts';
 import { formatPath, type KeyPath } from './paths.ts';
 import type { ButlerSosConfig } from './schema.ts';
@@ -34,25 +35,6 @@ const HOST: ValueKind = {
   expected: 'a host name or IP address',
 };
 const URI: ValueKind = { isValid: isUri, name: 'URL', expected: 'a URL such as https://host/path' };
-
-/**
- * `logdb.queryPeriod`: the PostgreSQL interval forms the log database poller accepts
- * (src/sources/logdb/poller.ts validates the same pattern at start; keep the two in step).
- */
-const LOGDB_PERIOD = /^\s*(\d{1,6})\s*(second|minute|hour|day)s?\s*$/i;
-const PERIOD_UNIT_MS: Record<string, number> = {
-  second: 1000,
-  minute: 60_000,
-  hour: 3_600_000,
-  day: 86_400_000,
-};
-
-/** `logdb.queryPeriod` in ms, or undefined when it is not a period the poller accepts. */
-export function logDbPeriodMs(period: string): number | undefined {
-  const match = LOGDB_PERIOD.exec(period);
-  if (!match?.[1] || !match[2]) return undefined;
-  return Number(match[1]) * (PERIOD_UNIT_MS[match[2].toLowerCase()] ?? Number.NaN);
-}
 
 /** True when the log-event UDP listener will be started (any source enabled). */
 export function logEventListenerStarts(config: ButlerSosConfig): boolean {

@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { systemTimers, type Timers } from '../../ops/timers.ts';
 import type { LogDbRecord } from '../../records/logdb.ts';
+import { logDbPeriodMs } from './period.ts';
 
 export interface LogDbPollerOptions {
   /** `logdb.host`. */
@@ -59,8 +60,6 @@ export interface LogDbPoller {
   stop(): Promise<void>;
 }
 
-const PERIOD = /^\s*(\d{1,6})\s*(second|minute|hour|day)s?\s*$/i;
-
 const QUERY = `SELECT id::text AS id, entry_timestamp, entry_level, process_host, process_name, payload
 FROM public.log_entries
 WHERE entry_level = ANY($1::text[])
@@ -93,7 +92,7 @@ function levelsOf(options: LogDbPollerOptions): string[] {
 export function createLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
   const levels = levelsOf(options);
   const period = options.queryPeriod ?? '5 minutes';
-  if (!PERIOD.test(period)) {
+  if (logDbPeriodMs(period) === undefined) {
     throw new Error(`logdb.queryPeriod: "${period}" is not a period such as "5 minutes" or "1 hour"`);
   }
   if (!Number.isFinite(options.pollingInterval) || options.pollingInterval < 1000) {
