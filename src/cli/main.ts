@@ -12,7 +12,8 @@ import { ConfigError, formatIssue } from '../config/issues.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import type { ButlerSosConfig, NewRelicAccount } from '../config/schema.ts';
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
-import { handoverFd, type RunHandover, writeHandover } from './handover.ts';
+import { handoverFd, writeHandover } from './handover.ts';
+import type { RunOptions } from './run.ts';
 import { placeholderIssues, registerVerifyConfigCommand, reportConfigError } from './verify-config.ts';
 import { APP_DIR, VERSION } from './version.ts';
 
@@ -111,7 +112,7 @@ async function runCommand(opts: RunCliOptions, program: Command): Promise<void> 
   if (accounts) config['Butler-SOS'].thirdPartyToolsCredentials.newRelic = accounts;
   if (opts.loglevel) config['Butler-SOS'].logLevel = opts.loglevel;
 
-  const options: Omit<RunHandover, 'config'> = {
+  const options: RunOptions = {
     configFile: loaded.file,
     ...(opts.loglevel ? { logLevel: opts.loglevel } : {}),
     skipConfigVerification: skip,

@@ -229,7 +229,7 @@ function safeRequestUrl(v: unknown): string | undefined {
 
 /**
  * Derives the category and details of §12 from an error (first match wins). Looks at the
- * error and its `cause` (fetch/undici wrap socket errors there).
+ * error and its `cause` (libraries wrap socket errors there).
  */
 export function classifyError(error: unknown): ErrorDetails {
   if (!error || typeof error !== 'object') return { category: 'unknown' };
@@ -245,7 +245,6 @@ export function classifyError(error: unknown): ErrorDetails {
   if (
     code === 'ETIMEDOUT' ||
     code === 'ECONNABORTED' ||
-    (code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT')) ||
     name === 'TimeoutError' ||
     name === 'RequestTimedOutError' ||
     message.includes('timeout') ||
