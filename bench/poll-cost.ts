@@ -13,7 +13,7 @@
  * connections (HTTP.sys's default), where polls reuse open connections.
  * `--map`: also map every record to InfluxDB v2 points (counted in the CPU figure).
  *
- * Goal (issue 3): 100 servers at most 2.5 % of one core (upstream v14: 6.5 % for 50).
+ * Goal: 100 servers at most 2.5 % of one core (upstream v14: 6.5 % for 50).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

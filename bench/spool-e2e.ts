@@ -1,5 +1,5 @@
 /**
- * Issue 5 benchmark, end to end: the agent (child process) ingesting engine log events over
+ * Disk spool benchmark, end to end: the agent (child process) ingesting engine log events over
  * UDP at fixed rates, for each rate
  *   1. memory path: InfluxDB up, records go straight through the memory queue;
  *   2. spool engaged: InfluxDB SIGKILLed, the memory queue fills (bound `--memory`) and the

@@ -1,5 +1,5 @@
 /**
- * Issue 4 benchmark, end to end: engine log events over UDP → the agent (a child process
+ * UDP ingestion benchmark, end to end: engine log events over UDP → the agent (a child process
  * running the production build as bin/butler-sos.js does: `node <tmp>/app/butler-sos.mjs
  * -c FILE`; `--sources` runs src/cli/launch.ts instead) → a private InfluxDB 1.x on this
  * machine. For each rate, a separate sender process (bench/udp-sender.ts) sends for a few seconds; then the rows of

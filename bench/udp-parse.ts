@@ -5,7 +5,6 @@
  *   node bench/udp-parse.ts [seconds-per-case]
  */
 import type { RemoteInfo } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { createRecordingLogger } from '../src/logging/logger.ts';
 import { logEventToInflux, logEventToMqtt } from '../src/mapping/log-event.ts';
 import { userEventToInflux } from '../src/mapping/user-event.ts';
@@ -15,13 +14,13 @@ import type { UserEventRecord } from '../src/records/user-event.ts';
 import { createLogEventHandler } from '../src/sources/log-events/handler.ts';
 import { createUserEventHandler } from '../src/sources/user-events/handler.ts';
 import { createEventClock } from '../src/udp/event-clock.ts';
+import { appNameOf, datagramText, LOG_EVENTS, USER_EVENTS } from '../test/support/datagram-fixtures.ts';
 
 const seconds = Number(process.argv[2] ?? 2);
-const fixtures = new URL('../../shared/fixtures/constructed', import.meta.url).pathname;
-const load = (f: string): string[] =>
-  JSON.parse(readFileSync(`${fixtures}/${f}`, 'utf8')).cases.map((c: { datagram: string }) => c.datagram);
-const logDatagrams = load('log-event-datagrams.json');
-const userDatagrams = load('user-event-datagrams.json').filter((d) => d.split(';').length >= 8);
+// The project's datagram fixtures: every log-event layout; the user events the parser accepts.
+const logDatagrams = LOG_EVENTS.cases.map(datagramText);
+const userDatagrams = USER_EVENTS.cases.filter((c) => c.expected !== undefined).map(datagramText);
+const appNames = appNameOf(LOG_EVENTS);
 
 const rinfo = { address: '127.0.0.1', family: 'IPv4', port: 1, size: 0 } as RemoteInfo;
 const on = { enable: true };
@@ -55,14 +54,14 @@ const logHandler = (withMqtt: boolean) =>
           logLevel: ['warn', 'error'],
           action: 'categorise',
           category: [{ name: 'qs_log_category', value: 'access-denied' }],
-          filter: [{ type: 'sw', value: 'Access was denied' }],
+          filter: [{ type: 'sw', value: 'Access denied' }],
         },
       ],
       ruleDefault: { enable: true, category: [{ name: 'qs_log_category', value: 'unknown' }] },
     },
     eventCounters: new EventCounters(),
     rejectedCounters: new EventCounters(),
-    appNameOf: () => 'Sales dashboard',
+    appNameOf: appNames,
     emit: (e) => mapLog(e, withMqtt),
     log: createRecordingLogger(),
   });
@@ -101,7 +100,7 @@ run('all log sources: parse + point + MQTT (2 topics)', allLog, (b, s) => h2.han
 const userBufs = userDatagrams.map((d) => Buffer.from(d));
 const uh = createUserEventHandler({
   eventCounters: new EventCounters(),
-  appNameOf: () => 'Sales dashboard',
+  appNameOf: appNames,
   emit: (e: UserEventRecord) => {
     sink += userEventToInflux(e, 1, { tags }).fields.userId ? 1 : 0;
   },

@@ -5,7 +5,7 @@
  *
  * Why a build at all when Node 24 runs the TypeScript sources: the type stripper (a WebAssembly
  * module inside Node) and ~200 separate module files keep about 15 MB more resident than one
- * minified bundle, and the agent's idle memory matters (issue 4: idle RSS ≤ 60 MB). The tests
+ * minified bundle, and the agent's idle memory matters (target: idle RSS ≤ 60 MB). The tests
  * still run the sources directly; a test checks that the build starts and runs the agent.
  *
  * esbuild writes ESM with code splitting: each lazily imported part (a sink, the web UI, the

@@ -1,5 +1,5 @@
 /**
- * Generates docs/configuration.md from the config schema (src/config/schema.ts): every key with
+ * Generates docs/reference/configuration.md from the config schema (src/config/schema.ts): every key with
  * its type, default and description. Run: `node scripts/gen-config-docs.ts` (writes the file)
  * or `node scripts/gen-config-docs.ts --check` (exit 1 when the committed file is stale).
  */
@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { settingsSchema } from '../src/config/schema.ts';
 import { defaultOf, defOf, descriptionOf, unwrap } from '../src/config/schema-walk.ts';
 
-export const DOC_FILE = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
+export const DOC_FILE = fileURLToPath(new URL('../docs/reference/configuration.md', import.meta.url));
 
 interface Row {
   key: string;

@@ -1,11 +1,12 @@
 /**
  * Pure builders of the UDP datagrams Qlik Sense sends to Butler SOS, one per log4net
- * appender layout of the `LocalLogConfig.xml` files (reference sense-inputs.md §8–§9), and of
- * every malformed or odd kind listed in §13. Other tests use them to craft events; the
- * simulator's emitter uses them to produce traffic.
+ * appender layout of the `LocalLogConfig.xml` files
+ * (docs/reference/udp-events.md#sense-log-appenders), and of every malformed or odd kind listed
+ * in docs/reference/udp-events.md#edge-cases-and-bad-input. Other tests use them to craft
+ * events; the simulator's emitter uses them to produce traffic.
  *
  * Each layout is a list of (conversion token, field name). The tokens are written exactly as
- * in the appender XML so a test can compare them with the fixture files; a datagram is the
+ * in the appender XML so a test can compare them with the appender files; a datagram is the
  * field values joined with `;`, no escaping and no trailing newline, as log4net sends it.
  */
 
@@ -271,44 +272,45 @@ export const USER_CONNECTION_LAYOUT: Layout<UserEventFields> = layoutOf<UserEven
 );
 
 // ---------------------------------------------------------------------------------------
-// Builders with realistic defaults (taken from the reference's constructed examples), so a
-// test only states the fields it cares about.
+// Builders with realistic defaults (the project's own example site, as in
+// test/fixtures/datagrams/), so a test only states the fields it cares about.
 // ---------------------------------------------------------------------------------------
 
-const SALES_APP = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const FREIGHT_APP = '5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301';
+const PROXY_SESSION = '4eb7b0dd-b892-41a6-805a-43255831e559';
 const HEAD_DEFAULTS: LogHead = {
-  rownum: 1234,
-  isoDate: '20250314T101512.345+0100',
-  localDate: '2025-03-14 10:15:12,345',
+  rownum: 1207,
+  isoDate: '20241105T083015.120+0100',
+  localDate: '2024-11-05 08:30:15,120',
   level: 'WARN',
-  hostname: 'sense-node1',
+  hostname: 'qsnode-a.northwind.test',
   logger: 'System.Engine.Engine',
-  serviceUser: 'CORP\\qlikservice',
+  serviceUser: 'NORTHWIND\\svc_qliksense',
 };
 
 export function engineLogDatagram(fields: Partial<EngineLogFields> = {}): string {
   return render(ENGINE_LOG_LAYOUT, {
     ...HEAD_DEFAULTS,
-    message: `Document '${SALES_APP}' could not be opened: access denied`,
-    proxySessionId: '6c0c8f27-8f61-4d7f-9d1e-2b7c1f5a9e10',
-    activeUserDirectory: 'CORP',
-    activeUserId: 'anna',
-    engineTimestamp: '2025-03-14T09:15:12.345Z',
-    processId: '0b6e5a3c-2d1f-4e8a-9c7b-5a4d3e2f1a0b',
-    exeVersion: '14.187.4',
-    serverStarted: '20250310T060001.000+0100',
+    message: `App ${FREIGHT_APP} failed to open: access denied`,
+    proxySessionId: PROXY_SESSION,
+    activeUserDirectory: 'NORTHWIND',
+    activeUserId: 'lina.berg',
+    engineTimestamp: '2024-11-05T07:30:15.120Z',
+    processId: '6f611b41-f446-4111-9587-7a0b466e2eeb',
+    exeVersion: '14.173.3',
+    serverStarted: '20241101T053044.812+0100',
     entryType: 'Error',
-    sessionId: '4f9a1c2e-7b3d-4e5f-8a6b-1c2d3e4f5a6b',
-    appId: SALES_APP,
+    sessionId: '55707fb7-8347-4d98-bd72-df3231e725ce',
+    appId: FREIGHT_APP,
     ...fields,
   });
 }
 
 const SERVICE_DEFAULTS: Omit<ServiceLogFields, keyof LogHead> = {
-  message: "Access was denied for User: 'CORP\\peter'",
+  message: "Access denied for user 'NORTHWIND\\okafor'",
   exception: '',
-  userDirectory: 'CORP',
-  userId: 'peter',
+  userDirectory: 'NORTHWIND',
+  userId: 'okafor',
   command: 'Authenticate user',
   result: '403',
   origin: 'AppAccess',
@@ -318,7 +320,7 @@ const SERVICE_DEFAULTS: Omit<ServiceLogFields, keyof LogHead> = {
 export function proxyLogDatagram(fields: Partial<ServiceLogFields> = {}): string {
   return render(PROXY_LOG_LAYOUT, {
     ...HEAD_DEFAULTS,
-    logger: 'Audit.Proxy.Proxy.SessionEstablishment.Authentication.AuthenticationHandler',
+    logger: 'Audit.Proxy.Proxy.Core.Authorization.AccessControl',
     ...SERVICE_DEFAULTS,
     ...fields,
   });
@@ -327,7 +329,7 @@ export function proxyLogDatagram(fields: Partial<ServiceLogFields> = {}): string
 export function repositoryLogDatagram(fields: Partial<ServiceLogFields> = {}): string {
   return render(REPOSITORY_LOG_LAYOUT, {
     ...HEAD_DEFAULTS,
-    hostname: 'sense-central',
+    hostname: 'qscentral.northwind.test',
     logger: 'System.Repository.Repository.Licensing',
     ...SERVICE_DEFAULTS,
     message: 'License will expire in 14 days',
@@ -345,18 +347,18 @@ export function schedulerLogDatagram(fields: Partial<SchedulerLogFields> = {}): 
   return render(SCHEDULER_LOG_LAYOUT, {
     ...HEAD_DEFAULTS,
     level: 'ERROR',
-    hostname: 'sense-central',
+    hostname: 'qscentral.northwind.test',
     logger: 'System.Scheduler.Scheduler.Slave.Tasks.ReloadTask',
-    message: 'Message from ReloadProvider: Reload failed in Engine. Check engine or script logs.',
+    message: 'Reload failed: the engine reported a script error',
     exception: '',
-    userDirectory: 'CORP',
-    userId: 'anna',
+    userDirectory: 'NORTHWIND',
+    userId: 'lina.berg',
     user: '',
-    taskName: 'Reload of Sales dashboard',
-    appName: 'Sales dashboard',
-    taskId: '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
-    appId: SALES_APP,
-    executionId: '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b',
+    taskName: 'Reload of Freight costs 2025',
+    appName: 'Freight costs 2025',
+    taskId: '5de8fa40-d0f1-4e00-bf91-f66afea1cd67',
+    appId: FREIGHT_APP,
+    executionId: 'df159337-f136-489a-bfb8-c000f136e578',
     ...fields,
   });
 }
@@ -364,39 +366,39 @@ export function schedulerLogDatagram(fields: Partial<SchedulerLogFields> = {}): 
 export function qixPerfDatagram(fields: Partial<QixPerfFields> = {}): string {
   return render(QIX_PERF_LAYOUT, {
     ...HEAD_DEFAULTS,
-    rownum: 3021,
+    rownum: 5130,
     level: 'INFO',
     logger: 'QixPerformance.Engine.Engine',
-    proxySessionId: '6c0c8f27-8f61-4d7f-9d1e-2b7c1f5a9e10',
-    activeUserDirectory: 'CORP',
-    activeUserId: 'anna',
-    engineTimestamp: '2025-03-14T09:15:30.500Z',
-    sessionId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a',
-    docId: SALES_APP,
-    requestId: 118,
+    proxySessionId: PROXY_SESSION,
+    activeUserDirectory: 'NORTHWIND',
+    activeUserId: 'lina.berg',
+    engineTimestamp: '2024-11-05T07:30:41.875Z',
+    sessionId: '3b5da00f-8889-4407-b7bf-f52972c369f4',
+    docId: FREIGHT_APP,
+    requestId: 204,
     method: 'GenericObject::GetLayout',
-    processTime: 231.5,
-    workTime: 228.9,
-    lockTime: 0.4,
-    validateTime: 1.2,
-    traverseTime: 0.8,
-    handle: 17,
-    objectId: 'JxbPqK',
-    netRam: 524288,
-    peakRam: 1048576,
-    objectType: 'barchart',
+    processTime: 187.25,
+    workTime: 183.5,
+    lockTime: 0.75,
+    validateTime: 2.1,
+    traverseTime: 0.9,
+    handle: 23,
+    objectId: 'Qm7rTz',
+    netRam: 393216,
+    peakRam: 917504,
+    objectType: 'linechart',
     ...fields,
   });
 }
 
 const USER_DEFAULTS: UserEventFields = {
-  hostname: 'sense-node1',
+  hostname: 'qsnode-a.northwind.test',
   command: 'Start session',
-  userDirectory: 'CORP',
-  userId: 'anna',
+  userDirectory: 'NORTHWIND',
+  userId: 'lina.berg',
   origin: 'AppAccess',
-  context: `/app/${SALES_APP}`,
-  message: "Start session for user 'CORP\\anna'",
+  context: `/app/${FREIGHT_APP}`,
+  message: "Start session for user 'NORTHWIND\\lina.berg'",
 };
 
 /** A session start/stop event (appender `EventSession`). */
@@ -409,19 +411,22 @@ export function userConnectionDatagram(fields: Partial<UserEventFields> = {}): s
   return render(USER_CONNECTION_LAYOUT, {
     ...USER_DEFAULTS,
     command: 'Open connection',
-    message: "Websocket connection Opened for session 'd0c1b2a3-9f8e-4d7c-8b6a-5f4e3d2c1b0a'",
+    message: "Websocket connection Opened for session 'f6147cfc-ab15-49c0-bc9d-11d0b3cd0eea'",
     ...fields,
   });
 }
 
 // ---------------------------------------------------------------------------------------
-// Malformed and odd datagrams (reference §13). Each kind names the §13 item it exercises.
-// Where the reference's constructed fixtures hold an example, the builder reproduces it.
+// Malformed and odd datagrams (docs/reference/udp-events.md#edge-cases-and-bad-input). Each
+// kind cites the section that describes the rule it exercises.
 // ---------------------------------------------------------------------------------------
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 
-/** Invalid UTF-8 bytes (a lone continuation byte and a truncated sequence) inside a message (§13 #33). */
+/**
+ * Invalid UTF-8 bytes (a lone continuation byte and a truncated sequence) inside a message
+ * (docs/reference/udp-events.md#transport-edge-cases).
+ */
 function withInvalidUtf8(text: string, marker: string): Buffer {
   const [head, tail] = [
     text.slice(0, text.indexOf(marker)),
@@ -431,11 +436,14 @@ function withInvalidUtf8(text: string, marker: string): Buffer {
 }
 
 export const MALFORMED_LOG_BUILDERS = {
-  /** §13 #41 (+ #39 upper-case marker, accepted): 9 fields instead of 19. */
-  tooFewFields: () => enc('/QSEOW-ENGINE/;1;x;y;WARN;h;s;u;m'),
-  /** §13 #42: extra fields after a complete proxy event. */
+  /** docs/reference/udp-events.md#log-event-edge-cases: 9 fields instead of 19. */
+  tooFewFields: () => enc('/QSEOW-ENGINE/;7;t;l;WARN;host;subsystem;user;message'),
+  /** docs/reference/udp-events.md#log-event-edge-cases: extra fields after a complete proxy event. */
   tooManyFields: () => enc(`${proxyLogDatagram()};extra;fields`),
-  /** §13 #43: a `;` inside an engine message shifts every later field. */
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: a `;` inside an engine message shifts every
+   * later field.
+   */
   semicolonInMessage: () =>
     enc(
       engineLogDatagram({
@@ -445,34 +453,52 @@ export const MALFORMED_LOG_BUILDERS = {
         serverStarted: 's',
       }),
     ),
-  /** §13 #39: marker without slashes (rejected). */
-  markerWithoutSlashes: () => enc('qseow-engine;1;x'),
-  /** §13 #38: unknown marker (dropped). */
+  /** docs/reference/udp-events.md#log-event-edge-cases: marker without slashes (rejected). */
+  markerWithoutSlashes: () => enc('qseow-engine;12;y'),
+  /** docs/reference/udp-events.md#log-event-edge-cases: unknown marker (dropped). */
   unknownMarker: () => enc(engineLogDatagram().replace('/qseow-engine/', '/qseow-printing/')),
-  /** §13 #39: marker with surrounding whitespace (rejected). */
+  /** docs/reference/udp-events.md#log-event-edge-cases: marker with surrounding whitespace (rejected). */
   markerWithWhitespace: () => enc(` ${engineLogDatagram()}`),
-  /** §13 #40: a user-event marker sent to the log port (rejected). */
-  userMarkerOnLogPort: () => enc('/qseow-proxy-session/;host;Start session;D;U;o;c;m'),
-  /** §13 #44 + #41: non-numeric row number, too few fields. */
-  nonNumericRownum: () => enc('/qseow-proxy/;abc;;;WARN;h'),
-  /** §13 #44 + #41: negative row number (kept by the scheduler parser), too few fields. */
-  negativeRownum: () => enc('/qseow-scheduler/;-5;;;ERROR;h;s;u;Access was denied'),
-  /** §13 #46: upper-case and braced GUIDs, which the log-event UUID rule rejects. */
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: a user-event marker sent to the log port
+   * (rejected).
+   */
+  userMarkerOnLogPort: () => enc(userSessionDatagram()),
+  /** docs/reference/udp-events.md#log-event-edge-cases: non-numeric row number, too few fields. */
+  nonNumericRownum: () => enc('/qseow-proxy/;n/a;;;WARN;qsnode-b.northwind.test'),
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: negative row number (kept by the scheduler
+   * parser), too few fields.
+   */
+  negativeRownum: () =>
+    enc(
+      '/qseow-scheduler/;-7;;;ERROR;qscentral.northwind.test;System.Scheduler;NORTHWIND\\svc_qliksense;Task refused',
+    ),
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: upper-case and braced GUIDs, which the
+   * log-event UUID rule rejects.
+   */
   upperCaseGuids: () =>
     enc(
       engineLogDatagram({
-        proxySessionId: '6C0C8F27-8F61-4D7F-9D1E-2B7C1F5A9E10',
-        appId: `{${SALES_APP}}`,
+        proxySessionId: PROXY_SESSION.toUpperCase(),
+        appId: `{${FREIGHT_APP}}`,
       }),
     ),
-  /** §13 #47: a custom appender adding `%newline`; the trailing UUID then fails validation. */
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: a custom appender adding `%newline`; the
+   * trailing UUID then fails validation.
+   */
   trailingNewline: () => enc(`${schedulerLogDatagram()}\r\n`),
-  /** §13 #48: control characters inside text fields. */
+  /** docs/reference/udp-events.md#log-event-edge-cases: control characters inside text fields. */
   controlCharacters: () =>
     enc(proxyLogDatagram({ message: 'Bell\u0007 and tab\t and escape\u001b[31m red' })),
-  /** §13 #48: message longer than the 1000-character sanitiser limit. */
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: message longer than the 1000-character
+   * sanitiser limit.
+   */
   overlongMessage: () => enc(repositoryLogDatagram({ message: `Long message ${'x'.repeat(1500)}` })),
-  /** §13 #49: log4net's `(null)` for unset properties. */
+  /** docs/reference/udp-events.md#log-event-edge-cases: log4net's `(null)` for unset properties. */
   nullProperties: () =>
     enc(
       engineLogDatagram({
@@ -483,21 +509,33 @@ export const MALFORMED_LOG_BUILDERS = {
         appId: '(null)',
       }),
     ),
-  /** §13 #50: scheduler `%property{User}` without a backslash while directory and id are empty. */
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: scheduler `%property{User}` without a
+   * backslash while directory and id are empty.
+   */
   schedulerUserWithoutBackslash: () =>
-    enc(schedulerLogDatagram({ userDirectory: '', userId: '', user: 'anna' })),
-  /** §13 #51: only the user directory present, no user id. */
-  halfUser: () => enc(proxyLogDatagram({ userDirectory: 'CORP', userId: '' })),
-  /** §13 #52: qix-perf with numbers in every position, including non-UUID ids. */
+    enc(schedulerLogDatagram({ userDirectory: '', userId: '', user: 'lina.berg' })),
+  /** docs/reference/udp-events.md#log-event-edge-cases: only the user directory present, no user id. */
+  halfUser: () => enc(proxyLogDatagram({ userDirectory: 'NORTHWIND', userId: '' })),
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: qix-perf with numbers in every position,
+   * including non-UUID ids.
+   */
   qixPerfPlaceholderValues: () =>
-    enc('/qseow-qix-perf/;1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25'),
-  /** §13 #52: qix-perf with nothing parsable (times NaN, ids default). */
-  qixPerfUnparsableNumbers: () => enc('/qseow-qix-perf/;x'),
-  /** §13 #33: invalid UTF-8 bytes in the message. */
+    enc(`/qseow-qix-perf/;${Array.from({ length: 25 }, (_, i) => 100 + 3 * i).join(';')}`),
+  /**
+   * docs/reference/udp-events.md#log-event-edge-cases: qix-perf with nothing parsable (times NaN,
+   * ids default).
+   */
+  qixPerfUnparsableNumbers: () => enc('/qseow-qix-perf/;n/a'),
+  /** docs/reference/udp-events.md#transport-edge-cases: invalid UTF-8 bytes in the message. */
   invalidUtf8: () => withInvalidUtf8(engineLogDatagram({ message: 'Bad bytes: @@ here' }), '@@'),
-  /** §13 #34: an empty datagram. */
+  /** docs/reference/udp-events.md#transport-edge-cases: an empty datagram. */
   emptyDatagram: () => Buffer.alloc(0),
-  /** §13 #26: a datagram far beyond any sensible `maxMessageSize` (60 000 bytes). */
+  /**
+   * docs/reference/udp-events.md#transport-edge-cases: a datagram far beyond any sensible
+   * `maxMessageSize` (60 000 bytes).
+   */
   oversize: () => enc(engineLogDatagram({ message: `Huge ${'y'.repeat(60_000)}` })),
 } satisfies Record<string, () => Buffer>;
 
@@ -505,40 +543,66 @@ export type MalformedLogKind = keyof typeof MALFORMED_LOG_BUILDERS;
 export const MALFORMED_LOG_KINDS = Object.keys(MALFORMED_LOG_BUILDERS) as MalformedLogKind[];
 
 export const MALFORMED_USER_BUILDERS = {
-  /** §13 #65 + #69: marker without slashes (accepted), context without leading slash (no app). */
+  /**
+   * docs/reference/udp-events.md#user-event-edge-cases: marker without slashes (accepted), context
+   * without leading slash (no app).
+   */
   markerWithoutSlashes: () =>
-    enc(`qseow-proxy-session;sense-node1;Start session;CORP;x;o;app/${SALES_APP};m`),
-  /** §13 #64: the marker of an upstream docs page that the parser rejects. */
-  unknownMarker: () => enc('/proxy-user-event/;sense-node1;Start session;CORP;x;o;c;m'),
-  /** §13 #66: only two fields. */
-  tooFewFields: () => enc('/qseow-proxy-session/;sense-node1'),
-  /** §13 #69 + #70 + #72: upper-case GUID with a path after it, empty user agent. */
+    enc(
+      userSessionDatagram({ context: `app/${FREIGHT_APP}` }).replace(
+        '/qseow-proxy-session/',
+        'qseow-proxy-session',
+      ),
+    ),
+  /**
+   * docs/reference/udp-events.md#user-event-edge-cases: the marker of an upstream docs page that
+   * the parser rejects.
+   */
+  unknownMarker: () => enc(userSessionDatagram().replace('/qseow-proxy-session/', '/proxy-user-event/')),
+  /** docs/reference/udp-events.md#user-event-edge-cases: only two fields. */
+  tooFewFields: () => enc('/qseow-proxy-session/;qsnode-b.northwind.test'),
+  /**
+   * docs/reference/udp-events.md#user-event-edge-cases: upper-case GUID with a path after it, empty
+   * user agent.
+   */
   oddContextAndEmptyUserAgent: () =>
     enc(
-      '/qseow-proxy-connection/;h;Open connection;D;U;o;/app/A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D/sheet/abc;UserAgent: ',
+      userConnectionDatagram({
+        context: `/app/${FREIGHT_APP.toUpperCase()}/sheet/Jqv7mR`,
+        message: 'UserAgent: ',
+      }),
     ),
-  /** §13 #67: semicolons inside the message (kept: everything after field 6 is the message). */
+  /**
+   * docs/reference/udp-events.md#user-event-edge-cases: semicolons inside the message (kept:
+   * everything after field 6 is the message).
+   */
   semicolonsInMessage: () =>
     enc(
       userSessionDatagram({
         command: 'Stop session',
-        message: "Stop session for user 'CORP\\anna'; reason: a; b; c",
+        message: "Stop session for user 'NORTHWIND\\lina.berg'; reason: logout; open tabs: 2",
       }),
     ),
-  /** §13 #72: two `UserAgent:` markers; only the text up to the second is used. */
+  /**
+   * docs/reference/udp-events.md#user-event-edge-cases: two `UserAgent:` markers; only the text up
+   * to the second is used.
+   */
   multipleUserAgents: () =>
     enc(
       userSessionDatagram({
         message:
-          "Start session for user 'CORP\\anna' UserAgent: 'Mozilla/5.0 (X11; Linux x86_64)' UserAgent: 'curl/8.5'",
+          "Start session for user 'NORTHWIND\\lina.berg' UserAgent: 'Mozilla/5.0 (X11; Linux x86_64)' UserAgent: 'curl/8.5'",
       }),
     ),
-  /** §13 #73: empty host and origin (the event counter refuses them). */
+  /**
+   * docs/reference/udp-events.md#user-event-edge-cases: empty host and origin (the event counter
+   * refuses them).
+   */
   emptyHostAndOrigin: () => enc(userConnectionDatagram({ hostname: '', origin: '' })),
-  /** §13 #33: invalid UTF-8 in the message. */
+  /** docs/reference/udp-events.md#transport-edge-cases: invalid UTF-8 in the message. */
   invalidUtf8: () =>
-    withInvalidUtf8(userSessionDatagram({ message: "Start session for user 'CORP\\@@'" }), '@@'),
-  /** §13 #34: an empty datagram. */
+    withInvalidUtf8(userSessionDatagram({ message: "Start session for user 'NORTHWIND\\@@'" }), '@@'),
+  /** docs/reference/udp-events.md#transport-edge-cases: an empty datagram. */
   emptyDatagram: () => Buffer.alloc(0),
 } satisfies Record<string, () => Buffer>;
 

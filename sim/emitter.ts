@@ -30,7 +30,10 @@ export interface EmitterOptions {
   udpUser?: UdpTarget | undefined;
   /** Events per second in total (both ports); 0 = send only on request. */
   rate: number;
-  /** Fraction (0..1) of datagrams replaced by a malformed one of reference §13. */
+  /**
+   * Fraction (0..1) of datagrams replaced by a malformed one
+   * (docs/reference/udp-events.md#edge-cases-and-bad-input).
+   */
   badFraction: number;
   /**
    * Source address per simulated node, so each node's events come from its own IP as on a

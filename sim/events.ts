@@ -23,7 +23,7 @@ export const USER_EVENT_KINDS = ['userSession', 'userConnection'] as const;
 export type LogEventKind = (typeof LOG_EVENT_KINDS)[number];
 export type UserEventKind = (typeof USER_EVENT_KINDS)[number];
 
-const SERVICE_USER = 'CORP\\qlikservice';
+const SERVICE_USER = 'NORTHWIND\\svc_qliksense';
 
 /** Regular log events pass a `warn` threshold: WARN, ERROR and (rarely) FATAL. */
 function logLevel(rng: Random): string {
@@ -170,8 +170,8 @@ export class EventFactory {
     const user = rng.pick(node.model.users);
     const withUser = rng.chance(0.6);
     const [logger, message] = rng.pick([
-      ['System.Engine.Engine', `Document '${app.id}' could not be opened: access denied`],
-      ['System.Engine.Engine', 'Out of memory while calculating hypercube'],
+      ['System.Engine.Engine', `App ${app.id} failed to open: access denied`],
+      ['System.Engine.Engine', 'Memory limit reached while computing a chart, calculation aborted'],
       ['Performance.Engine.Engine', `Calculation of object in app '${app.name}' exceeded the time limit`],
       [
         'Session.Engine.Engine',
@@ -204,8 +204,8 @@ export class EventFactory {
     if (variant === 0) {
       return proxyLogDatagram({
         ...base,
-        logger: 'Audit.Proxy.Proxy.SessionEstablishment.Authentication.AuthenticationHandler',
-        message: `Access was denied for User: '${user.directory}\\${user.id}'`,
+        logger: 'Audit.Proxy.Proxy.Core.Authorization.AccessControl',
+        message: `Access denied for user '${user.directory}\\${user.id}'`,
         exception: '',
         userDirectory: user.directory,
         userId: user.id,
@@ -218,12 +218,12 @@ export class EventFactory {
     if (variant === 1) {
       return proxyLogDatagram({
         ...base,
-        logger: 'System.Proxy.Proxy.Core.RequestListener',
-        message: `Failed to route request to engine on ${node.model.hostName}`,
-        exception: 'System.Net.WebException: The remote server returned an error: (502) Bad Gateway.',
+        logger: 'System.Proxy.Proxy.Core.Forwarding.WebSocketTunnel',
+        message: `Could not forward the request to the engine on ${node.model.hostName}`,
+        exception: 'System.Net.Http.HttpRequestException: engine answered 502',
         userDirectory: '',
         userId: '',
-        command: 'Route request',
+        command: 'Forward request',
         result: '502',
         origin: 'Not available',
         context: `/app/${app.id}`,
@@ -231,7 +231,7 @@ export class EventFactory {
     }
     return proxyLogDatagram({
       ...base,
-      logger: 'Security.Proxy.Proxy.Certificates',
+      logger: 'System.Proxy.Proxy.Certificates.CertificateValidator',
       message: `Client certificate for '${user.directory}\\${user.id}' has expired`,
       ...NO_REQUEST_DETAILS,
     });
@@ -245,30 +245,30 @@ export class EventFactory {
       const other = rng.pick(this.nodes).model.hostName;
       return repositoryLogDatagram({
         ...base,
-        logger: 'Service.Repository.Repository.Core.Status.ServiceStatusWorker',
-        message: `Failed to request service alive response from 'https://${other}:4747/'. Unable to connect to the remote server`,
-        exception: 'System.Net.WebException: Unable to connect to the remote server',
+        logger: 'System.Repository.Repository.Core.ServiceMonitor',
+        message: `Node ${other} did not answer the service check on port 4747`,
+        exception: 'System.Net.Http.HttpRequestException: connection refused',
         userDirectory: 'INTERNAL',
         userId: 'System',
-        command: 'Check service status',
+        command: 'Poll node status',
         result: '500',
         origin: 'Not available',
-        context: '/qrs/servicestatus',
+        context: '/qrs/servicestate',
       });
     }
     if (variant === 1) {
       const user = rng.pick(node.model.users);
       return repositoryLogDatagram({
         ...base,
-        logger: 'UserManagement.Repository.Repository.UserDirectory.Sync',
-        message: `Duplicate entity with userId '${user.id}' found in user directory '${user.directory}'`,
+        logger: 'UserManagement.Repository.Repository.UserDirectoryConnectors.LdapSync',
+        message: `User '${user.id}' of directory '${user.directory}' exists twice in the source, skipped`,
         exception: '',
         userDirectory: 'INTERNAL',
         userId: 'sa_repository',
-        command: 'Sync user directory',
+        command: 'Synchronise directory',
         result: '0',
         origin: 'Not available',
-        context: '/qrs/userdirectoryconnector/syncuserdirectories',
+        context: '/qrs/userdirectoryconnector/sync',
       });
     }
     return repositoryLogDatagram({
@@ -293,7 +293,7 @@ export class EventFactory {
         ...base,
         ...task,
         logger: 'System.Scheduler.Scheduler.Slave.Tasks.ReloadTask',
-        message: 'Message from ReloadProvider: Reload failed in Engine. Check engine or script logs.',
+        message: 'Reload failed: the engine reported a script error',
         exception: '',
         userDirectory: user.directory,
         userId: user.id,
@@ -305,7 +305,7 @@ export class EventFactory {
         ...base,
         ...task,
         logger: 'System.Scheduler.Scheduler.Master.Task.TaskSession',
-        message: 'Task finished with state FinishedFail',
+        message: 'Task ended with status FinishedFail',
         exception: '',
         userDirectory: '',
         userId: '',
@@ -314,7 +314,7 @@ export class EventFactory {
     }
     return schedulerLogDatagram({
       ...base,
-      logger: 'System.Scheduler.Scheduler.Master.Schedule',
+      logger: 'System.Scheduler.Scheduler.Master.Schedule.TriggerEvaluator',
       message: `Trigger '${rng.pick(['Nightly', 'Hourly', 'Month end'])}' could not be evaluated`,
       exception: '',
       userDirectory: '',

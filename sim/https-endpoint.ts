@@ -127,7 +127,7 @@ export class HttpsEndpoint {
         return;
       case 'badjson':
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-        res.end('{"version":"14.187.4","mem":{"committed":98');
+        res.end('{"version":"14.173.3","mem":{"committed":41');
         return;
     }
     let reply: Reply;

@@ -35,7 +35,10 @@ export interface SimulatorOptions {
   udpUser?: UdpTarget;
   /** Events per second in total over both UDP targets; 0 (default) = only on request. */
   rate?: number;
-  /** Fraction (0..1) of datagrams that are malformed (reference §13); default 0. */
+  /**
+   * Fraction (0..1) of datagrams that are malformed
+   * (docs/reference/udp-events.md#edge-cases-and-bad-input); default 0.
+   */
   badFraction?: number;
   /** Seed for reproducible values in tests. */
   seed?: number;

@@ -7,12 +7,12 @@
 import { longIso8601Date } from './datagrams.ts';
 import type { Random } from './random.ts';
 
-export const ENGINE_VERSION = '14.187.4';
-const TOTAL_PHYSICAL_MB = 65535.4921875;
+export const ENGINE_VERSION = '14.173.3';
+const TOTAL_PHYSICAL_MB = 49151.75;
 
 const APP_NAMES = [
-  'Sales dashboard',
-  'Finance - monthly close',
+  'Freight costs 2025',
+  'Month-end close',
   'HR headcount',
   'Supply chain overview',
   'Customer churn analysis',
@@ -38,9 +38,9 @@ const APP_NAMES = [
 ];
 
 const FIRST_NAMES = [
-  'anna',
-  'peter',
-  'maria',
+  'astrid',
+  'pavel',
+  'mirela',
   'jonas',
   'li',
   'fatima',
@@ -66,7 +66,7 @@ const FIRST_NAMES = [
 
 const GROUPS = ['Sales', 'Finance', 'HR', 'Operations', 'IT', 'Marketing', 'EMEA', 'Americas'];
 const STREAMS = [
-  { id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', name: 'Everyone' },
+  { id: 'c3f81e5a-92d4-4b7e-a06f-1d8b5e27c940', name: 'Everyone' },
   { id: '5b9c3f1e-7a2d-4e8b-9c0f-1d2e3f4a5b6c', name: 'Finance' },
   { id: '6c0d4a2f-8b3e-4f9c-8d1a-2e3f4a5b6c7d', name: 'Operations' },
 ];
@@ -97,7 +97,10 @@ export interface ProxySession {
   active: boolean;
 }
 
-/** The JSON shape of one element of `GET /qps[/<vp>]/session` (reference §4.2). */
+/**
+ * The JSON shape of one element of `GET /qps[/<vp>]/session`
+ * (docs/reference/sense-apis.md#proxy-session-response).
+ */
 export interface ProxySessionJson {
   UserDirectory: string;
   UserId: string;
@@ -105,7 +108,10 @@ export interface ProxySessionJson {
   SessionId: string;
 }
 
-/** The JSON shape of `GET /engine/healthcheck` (reference §3.2). */
+/**
+ * The JSON shape of `GET /engine/healthcheck`
+ * (docs/reference/sense-apis.md#healthcheck-response).
+ */
 export interface HealthcheckJson {
   version: string;
   started: string;
@@ -124,7 +130,7 @@ export interface HealthcheckJson {
   saturated: boolean;
 }
 
-/** The condensed app entity of `GET /qrs/app` (reference §5.2). */
+/** The condensed app entity of `GET /qrs/app` (docs/reference/sense-apis.md#app-list-response). */
 export interface QrsAppJson {
   id: string;
   name: string;
@@ -189,7 +195,7 @@ export class ServerModel {
       const n = index * USERS_PER_SERVER + i;
       const base = FIRST_NAMES[n % FIRST_NAMES.length] as string;
       const round = Math.floor(n / FIRST_NAMES.length);
-      return { directory: 'CORP', id: round === 0 ? base : `${base}${round + 1}` };
+      return { directory: 'NORTHWIND', id: round === 0 ? base : `${base}${round + 1}` };
     });
     this.counters.calls = rng.int(10_000, 200_000);
     this.counters.selections = Math.floor(this.counters.calls / 30);
@@ -292,7 +298,10 @@ export class ServerModel {
     });
   }
 
-  /** Proxy sessions of one virtual proxy, in the response shape of reference §4.2. */
+  /**
+   * Proxy sessions of one virtual proxy, in the response shape of
+   * docs/reference/sense-apis.md#proxy-session-response.
+   */
   sessionsFor(virtualProxy: string): ProxySessionJson[] {
     return this.sessions
       .filter((s) => s.virtualProxy === virtualProxy)

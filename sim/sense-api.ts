@@ -1,5 +1,5 @@
 /**
- * Request handlers of the three Sense APIs that Butler SOS polls (reference §3–§5):
+ * Request handlers of the three Sense APIs that Butler SOS polls (docs/reference/sense-apis.md):
  * the engine healthcheck, the proxy session list per virtual proxy and the QRS app list.
  */
 import type { IncomingMessage } from 'node:http';

@@ -1,7 +1,8 @@
 /**
  * The container's HEALTHCHECK probe: GET http://<host>:<port>/health on the agent's Docker
- * health check endpoint (config-and-ops.md §9). Exit 0 on HTTP 200, 1 otherwise, with one
- * line on stdout as upstream's probe prints (`STATUS Docker health: ...` / `ERROR Docker health: ...`).
+ * health check endpoint (docs/reference/runtime.md#docker-health-endpoint). Exit 0 on HTTP 200, 1
+ * otherwise, with one line on stdout as upstream's probe prints (`STATUS Docker health: ...` /
+ * `ERROR Docker health: ...`).
  *
  * Unlike upstream's probe (port hard-coded to 12398) the port follows BUTLER_SOS_HEALTH_PORT,
  * so a config with another `dockerHealthCheck.port` only needs the same value in the

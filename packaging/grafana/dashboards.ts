@@ -5,8 +5,9 @@
  *
  *   node packaging/grafana/dashboards.ts          # (re)writes the JSON files
  *
- * InfluxDB dashboard: InfluxQL on the upstream-compatible measurements (outputs.md §1.6).
- * Prometheus dashboard: PromQL on the `butlersos_*` gauges (outputs.md §2.2).
+ * InfluxDB dashboard: InfluxQL on the upstream-compatible measurements
+ * (docs/reference/influxdb.md#measurements). Prometheus dashboard: PromQL on the `butlersos_*`
+ * gauges (docs/reference/prometheus.md#sense-metrics).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * Sense pollers, UDP listeners, ops features and the web servers; and takes it apart again
  * on shutdown (stop intake, flush within the deadline, spool the rest).
  *
- * Startup order follows upstream's log order (config-and-ops.md §20.2): config lines,
+ * Startup order follows upstream's log order (docs/reference/runtime.md#startup-order): config lines,
  * InfluxDB lines, banner with the instance id, telemetry line, listener lines. A destination
  * that fails its setup is logged and never blocks the other features.
  */
@@ -177,7 +177,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await Promise.allSettled(listeners.map(({ listener }) => listener.close()));
   });
 
-  // Event counts: flushed whichever counter set is enabled (upstream needed both, §3.8).
+  // Event counts: flushed whichever counter set is enabled (upstream needed both,
+  // docs/reference/destinations.md#fixed).
   const countSource = counters ?? rejectedCounters;
   if (countSource && s.qlikSenseEvents.influxdb.enable) {
     const flusher = startEventCountsFlusher({

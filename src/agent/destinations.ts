@@ -4,8 +4,8 @@
  * which is pulled rather than pushed and so needs no queue.
  *
  * New Relic gets one queue per account and API: each data kind names its own account list
- * (outputs.md §4.1), and per-account queues keep delivery counts exact when one account
- * refuses data that another accepted.
+ * (docs/reference/new-relic.md#accounts-and-credentials), and per-account queues keep delivery
+ * counts exact when one account refuses data that another accepted.
  */
 import { join } from 'node:path';
 import type { ButlerSosSettings } from '../config/schema.ts';
@@ -35,7 +35,7 @@ export interface DeliverySettings {
   shutdownDeadlineMs: number;
 }
 
-/** Creates the overflow store of one queue (issue 5's disk spool), or none. */
+/** Creates the overflow store of one queue (the disk spool), or none. */
 export type OverflowFactory = (<T>(name: string) => Overflow<T> | undefined) & {
   bytesFor?(queueName: string): number;
   droppedFor?(queueName: string): Record<string, number>;

@@ -1,7 +1,7 @@
 /**
- * The operational features around the pipeline (config-and-ops.md §6–§14): host facts and
- * the startup banner, error tracking, uptime monitor, heartbeat, anonymous telemetry and the
- * Docker health endpoint. Each is optional and none can stop the others.
+ * The operational features around the pipeline (docs/reference/runtime.md#operational-features):
+ * host facts and the startup banner, error tracking, uptime monitor, heartbeat, anonymous telemetry
+ * and the Docker health endpoint. Each is optional and none can stop the others.
  */
 import type { ButlerSosConfig, ButlerSosSettings } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';

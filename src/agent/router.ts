@@ -1,7 +1,8 @@
 /**
  * Fan-out: hands each record to the mapping of every enabled destination, in upstream's
- * order (outputs.md §5.1), and queues the result. Mapping decides names and shapes; the
- * router only decides *whether* a destination gets a record kind (outputs.md §6).
+ * order (docs/reference/destinations.md#fan-out-order), and queues the result. Mapping decides
+ * names and shapes; the router only decides *whether* a destination gets a record kind
+ * (docs/reference/destinations.md#data-kinds-and-destinations).
  */
 import type { ButlerSosSettings } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -71,7 +72,8 @@ export function createRouter(options: RouterOptions): Router {
   const prom = d.prometheus;
 
   // Account lists are resolved once, so an unknown account name is logged once.
-  // Health and proxy-session metrics use the user-events list (upstream quirk, outputs.md §7 #13).
+  // Health and proxy-session metrics use the user-events list (upstream quirk,
+  // docs/reference/new-relic.md#accounts-and-credentials).
   const metricAccounts = s.newRelic.enable
     ? d.newRelicAccounts(
         s.newRelic.metric.destinationAccount.length > 0
@@ -172,7 +174,7 @@ export function createRouter(options: RouterOptions): Router {
     },
     failedPoll(record) {
       // A server or virtual proxy that stops answering loses its series at once, instead of
-      // exporting its last values forever (upstream, outputs.md §2.3).
+      // exporting its last values forever (upstream, docs/reference/prometheus.md#staleness-and-expiry).
       if (prom && record.pollKind === 'health') prom.removeScope(engineHealthPromScope(record.serverName));
       if (prom && record.pollKind === 'proxy-sessions' && record.virtualProxy !== undefined) {
         prom.removeScope(proxySessionsPromScope(record.serverName, record.virtualProxy));

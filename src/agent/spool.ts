@@ -1,5 +1,5 @@
 /**
- * One disk spool per delivery queue (issue 5), all under the configured spool folder. What a
+ * One disk spool per delivery queue, all under the configured spool folder. What a
  * destination cannot take now (memory bound reached, or still queued at shutdown) goes here
  * and is replayed in order when the destination is back, also after a crash or restart.
  */

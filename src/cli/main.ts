@@ -1,5 +1,5 @@
 /**
- * The `butler-sos` command line (upstream-compatible, reference/config-and-ops.md §4).
+ * The `butler-sos` command line (upstream-compatible, docs/reference/runtime.md#command-line).
  * Default action runs the agent; subcommands: verify-config, sim, demo.
  * Parses process.argv when imported (bin/butler-sos.js imports it).
  */
@@ -45,7 +45,10 @@ function chooseConfigFile(given: string | undefined): string | undefined {
   return chosen;
 }
 
-/** §4.2: the three New Relic lists replace the configured accounts when given with equal lengths. */
+/**
+ * The three New Relic lists replace the configured accounts when given with equal lengths
+ * (docs/reference/runtime.md#new-relic-credentials-on-the-command-line).
+ */
 function newRelicAccountsFromCli(opts: RunCliOptions): NewRelicAccount[] | 'mismatch' | undefined {
   const names = opts.newRelicAccountName;
   const keys = opts.newRelicApiKey;
@@ -173,7 +176,7 @@ export function buildProgram(): Command {
       '\nConfiguration File:\n' +
         '  Give the config file with -c/--configfile (without it, config/$NODE_ENV.yaml is used when\n' +
         '  NODE_ENV is set). An existing Butler SOS config file works unchanged; check one with\n' +
-        '  "butler-sos verify-config -c FILE". Documented keys: docs/configuration.md.',
+        '  "butler-sos verify-config -c FILE". Documented keys: docs/reference/configuration.md.',
     )
     .action(async (opts: RunCliOptions) => runCommand(opts, program));
 

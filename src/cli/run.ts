@@ -21,7 +21,10 @@ export interface RunOptions {
   skipConfigVerification: boolean;
   /** Problems that did not stop the start (log each once at startup). */
   configWarnings: ConfigIssue[];
-  /** Key paths absent from the file that got their default (log one info line each, §3.20). */
+  /**
+   * Key paths absent from the file that got their default (log one info line each,
+   * docs/reference/runtime.md#accepting-v14-and-v15-files).
+   */
   defaultedKeys: string[];
   /** The product version (package.json). */
   version: string;

@@ -1,7 +1,8 @@
 /**
- * Cross-field checks on a config that passed the schema (upstream's phase B, §2.4), plus the
- * format checks that only matter when the feature using the value is on (host names, URIs,
- * schedules, "required when enabled"). Placeholders are left to placeholders.ts.
+ * Cross-field checks on a config that passed the schema (upstream's phase B,
+ * docs/reference/runtime.md#cross-field-rules), plus the format checks that only matter when
+ * the feature using the value is on (host names, URIs, schedules, "required when enabled").
+ * Placeholders are left to placeholders.ts.
  */
 
 import { logDbPeriodMs } from '../sources/logdb/period.ts';
@@ -255,7 +256,8 @@ export function checkConfig(
     requireHost(['logdb', 'host'], logdb.host, because);
     requireText(['logdb', 'qlogsReaderUser'], logdb.qlogsReaderUser, because, 'a database user name');
     if (!logdb.extractErrors && !logdb.extractWarnings && !logdb.extractInfo) {
-      // Upstream built an empty SQL `IN ()` list and failed every poll (sense-inputs.md §13.5).
+      // Upstream built an empty SQL `IN ()` list and failed every poll
+      // (docs/reference/sense-apis.md#edge-cases-of-the-log-database).
       error(
         ['logdb', 'extractErrors'],
         `extractErrors, extractWarnings and extractInfo are all false, so nothing would be read (${because})`,

@@ -2,11 +2,12 @@
  * Secret masking for the config view and for anything that is logged or printed.
  *
  * maskConfig follows upstream's newer ([main]) obfuscation rules, a superset of v14's
- * (reference/config-and-ops.md §11.2): mask = first N characters + exactly ten `*`.
+ * (docs/reference/runtime.md#config-view-masking): mask = first N characters + exactly ten `*`.
  * - Secrets are always masked completely, whatever `obfuscate` says: every key whose name looks
  *   like a credential (password, token, API key, passphrase, secret, ...), the New Relic header
  *   values (upstream v14 leaks them) and the per-server HTTP header values.
- * - With `obfuscate` (the default), host names, paths, topics, ids get the partial masks of §11.2.
+ * - With `obfuscate` (the default), host names, paths, topics, ids get the partial masks listed
+ *   there.
  * createSecretRedactor removes the secret values of a config from any text (log lines, errors).
  */
 import type { KeyPath } from './paths.ts';
@@ -39,7 +40,7 @@ const PERF_MONITOR_APP_INCLUDE: Pattern = [
   ANY,
 ];
 
-/** Partial masks: keep the first N characters (§11.2 plus [main] additions). */
+/** Partial masks: keep the first N characters (v14's list plus upstream's [main] additions). */
 const PARTIAL_MASKS: Array<[Pattern, number]> = [
   [['Butler-SOS', 'configVisualisation', 'host'], 3],
   [['Butler-SOS', 'heartbeat', 'remoteURL'], 10],

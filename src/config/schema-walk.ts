@@ -1,6 +1,6 @@
 /**
  * Reading the zod schema as data: which keys a section allows, a key's description and
- * default. Used for "unknown key" hints and for generating docs/configuration.md.
+ * default. Used for "unknown key" hints and for generating docs/reference/configuration.md.
  */
 import type { z } from 'zod';
 import type { KeyPath } from './paths.ts';

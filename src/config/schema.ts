@@ -2,7 +2,7 @@
  * The one schema of the Butler SOS config file (upstream v14 keys, plus the v15 keys as optional).
  * It gives validation, defaults and the TypeScript types at once.
  *
- * Deliberate leniency compared with upstream (see reference/config-and-ops.md §2.5, §3.20):
+ * Deliberate leniency compared with upstream (see docs/reference/runtime.md#accepting-v14-and-v15-files):
  * - every key has a default (the template value, `false` for feature switches, `[]` for lists),
  *   so a key missing from the file is not an error;
  * - `null` where a list or a section is expected reads as empty (the template relies on it);
@@ -955,8 +955,9 @@ export type ServerConfig = ServersToMonitorConfig['servers'][number];
 export type NameValue = z.output<typeof nameValue>;
 
 /**
- * Sections whose full schema applies only when their `enable` is true (upstream §2.1); when off,
- * problems inside them are reported as warnings and the default is used instead.
+ * Sections whose full schema applies only when their `enable` is true, as upstream; when off,
+ * problems inside them are reported as warnings and the default is used instead
+ * (docs/reference/runtime.md#what-is-checked).
  */
 export const CONDITIONAL_SECTIONS = [
   'mqttConfig',

@@ -1,7 +1,7 @@
 /**
  * The delivery queue every push sink sits behind: a bounded in-memory FIFO, batching by size
  * and time, retry with exponential backoff and jitter, splitting of rejected batches, an
- * optional overflow store (issue 5's disk spool) for what memory cannot hold, and a flush
+ * optional overflow store (the disk spool) for what memory cannot hold, and a flush
  * with a deadline on close. Every item ends up delivered, in the overflow store, or counted
  * as dropped with a reason; drops and errors are logged, rate-limited.
  *

@@ -1,6 +1,6 @@
 /**
  * The contracts between the delivery queue, the sinks it writes to and the overflow store
- * (issue 5's disk spool) it hands items to when it cannot keep them in memory.
+ * (the disk spool) it hands items to when it cannot keep them in memory.
  */
 
 /** Why an item was dropped. Every drop is counted under one of these (or an overflow's own). */
@@ -47,7 +47,7 @@ export interface DeliverySink<T> {
 /**
  * Where items go when the memory queue cannot hold them, instead of being dropped:
  * when the queue is full (`queue_full`) or closing with items left (`shutdown`).
- * Issue 5's disk spool implements this; the queue works the same with or without one.
+ * The disk spool implements this; the queue works the same with or without one.
  *
  * Replay is pull-based with an explicit commit, so that nothing is lost between reading an
  * item back and delivering it (at-least-once): the queue reads the oldest items with

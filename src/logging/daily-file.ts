@@ -1,6 +1,6 @@
 /**
  * A log file per local day, `butler-sos.<YYYY-MM-DD>.log`, with age-based retention
- * (config-and-ops.md §5.2).
+ * (docs/reference/runtime.md#log-files).
  *
  * Hand-written rather than pino-roll because pino-roll always inserts a rotation counter
  * (`butler-sos.2025-12-11.1.log`) and retains by file count; upstream's names and its
@@ -139,9 +139,9 @@ export class DailyFileStream {
 }
 
 /**
- * The log folder of §5.2: `logDirectory` joined to the base directory (the working
- * directory, or the executable's folder when packaged). Unlike upstream, an absolute
- * `logDirectory` is used as is instead of being nested under the base directory.
+ * The log folder (docs/reference/runtime.md#log-files): `logDirectory` joined to the base
+ * directory (the working directory, or the executable's folder when packaged). Unlike upstream,
+ * an absolute `logDirectory` is used as is instead of being nested under the base directory.
  */
 export function resolveLogDirectory(logDirectory: string, baseDirectory: string = process.cwd()): string {
   return isAbsolute(logDirectory) ? logDirectory : join(baseDirectory, logDirectory);

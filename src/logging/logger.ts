@@ -57,7 +57,7 @@ function wrap(p: pino.Logger<LogLevel>): Logger {
   );
 }
 
-/** Options of the operator-facing logger (config-and-ops.md §5). */
+/** Options of the operator-facing logger (docs/reference/runtime.md#logging). */
 export interface LoggerOptions {
   /**
    * Applied to every finished line (console and file) before it is written, so that no
@@ -141,9 +141,9 @@ function isStream(x: unknown): x is pino.DestinationStream {
  *
  * - `createLogger(level)` / `createLogger(level, stream)`: pino JSON lines to stdout or the
  *   stream (the original contract, unchanged).
- * - `createLogger(level, options)`: the operator logger of §5: text lines on the console
- *   (coloured level word on a TTY), optional daily files without colour, and a redaction
- *   hook applied to every line.
+ * - `createLogger(level, options)`: the operator logger (docs/reference/runtime.md#logging):
+ *   text lines on the console (coloured level word on a TTY), optional daily files without
+ *   colour, and a redaction hook applied to every line.
  */
 export function createLogger(level?: LogLevel, destination?: pino.DestinationStream): ManagedLogger;
 export function createLogger(level: LogLevel, options: LoggerOptions): ManagedLogger;

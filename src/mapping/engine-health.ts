@@ -1,8 +1,11 @@
 /**
  * Engine health records → InfluxDB points, Prometheus samples, MQTT messages and New Relic
- * metrics, with upstream's names (outputs.md §1.6.1, §2.2, §3.2, §4.2).
+ * metrics, with upstream's names (docs/reference/influxdb.md#engine-health,
+ * docs/reference/prometheus.md#sense-metrics, docs/reference/mqtt.md#engine-health,
+ * docs/reference/new-relic.md#engine-health-metrics).
  *
- * InfluxDB field types differ per version (§1.4, §1.9) and existing databases lock them,
+ * InfluxDB field types differ per version (docs/reference/influxdb.md#field-types-per-version,
+ * docs/reference/influxdb.md#differences-between-versions) and existing databases lock them,
  * so each field's type per version is one row of data in `HEALTH_FIELDS`; there is one
  * mapping, not three. Upstream's spellings are kept on purpose (`comitted`,
  * `qs_memCommited`, `qs_cacheaAdded`): dashboards and consumers depend on them.
@@ -42,12 +45,14 @@ export function influxField(
     case 'bool':
       return typeof value === 'boolean' ? { type: 'boolean', value } : undefined;
     default: {
-      // outputs.md §7 item 11: a NaN lost the whole point upstream; here only the field is left out.
+      // A NaN lost the whole point upstream; here only the field is left out
+      // (docs/reference/destinations.md#fixed).
       if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
       if (kind === 'float') return { type: 'float', value };
       const floored = Math.floor(value);
       if (kind === 'int') return { type: 'integer', value: floored };
-      // outputs.md §1.6.1: upstream v2 threw on a negative uint and lost the poll; clamp instead.
+      // Upstream v2 threw on a negative uint and lost the poll; clamp instead
+      // (docs/reference/destinations.md#fixed).
       return { type: kind === 'uint' ? 'uint' : 'integer', value: Math.max(0, floored) };
     }
   }
@@ -70,7 +75,7 @@ export function influxFields(
 
 /**
  * Tags as the upstream client for the version wrote them: v1 keeps insertion order,
- * the v2/v3 clients sort by key (outputs.md §1.3). Order never changes the stored series,
+ * the v2/v3 clients sort by key (docs/reference/influxdb.md#tags). Order never changes the stored series,
  * but keeping it makes the lines identical to upstream's.
  */
 export function influxTags(
@@ -92,7 +97,10 @@ const STRING_ALL: PerVersion = ['string', 'string', 'string'];
 const COUNTER: PerVersion = ['int', 'uint', 'intNonNeg'];
 const MEMORY: PerVersion = ['int', 'float', 'float'];
 
-/** outputs.md §1.6.1, field by field, in the order the upstream clients wrote them (sorted). */
+/**
+ * The engine health fields (docs/reference/influxdb.md#engine-health), field by field, in the
+ * order the upstream clients wrote them (sorted).
+ */
 export const HEALTH_FIELDS = {
   sense_server: { started: STRING_ALL, uptime: STRING_ALL, version: STRING_ALL },
   mem: { allocated: MEMORY, comitted: MEMORY, free: MEMORY },
@@ -128,7 +136,7 @@ export interface EngineHealthInfluxConfig {
   appNames: { enableAppNameExtract: boolean };
 }
 
-/** v1 wraps each name in double quotes; v2/v3 join them bare (outputs.md §1.6.1). */
+/** v1 wraps each name in double quotes; v2/v3 join them bare (docs/reference/influxdb.md#app-name-lists). */
 function nameList(items: readonly string[], version: InfluxVersion): string {
   return version === 1 ? items.map((n) => `"${n}"`).join(',') : items.join(',');
 }
@@ -196,7 +204,10 @@ export function engineHealthToInflux(
 // ---------------------------------------------------------------------------------------
 // Prometheus
 
-/** Metric names and HELP texts (verbatim, typos included) in upstream registration order (§2.2). */
+/**
+ * Metric names and HELP texts (verbatim, typos included) in upstream registration order
+ * (docs/reference/prometheus.md#sense-metrics).
+ */
 export const ENGINE_HEALTH_PROM_METRICS = [
   { name: 'butlersos_apps_calls', help: 'Total number of requests made to the Qlik Sense engine.' },
   { name: 'butlersos_apps_selections', help: 'Total number of selections made to the Qlik Sense engine.' },
@@ -259,7 +270,10 @@ const HELP = Object.fromEntries(ENGINE_HEALTH_PROM_METRICS.map((m) => [m.name, m
   string
 >;
 
-/** Bytes per MB: Prometheus and New Relic get bytes although the HELP text says MB (§7 item 22). */
+/**
+ * Bytes per MB: Prometheus and New Relic get bytes although the HELP text says MB
+ * (docs/reference/destinations.md#kept-as-upstream).
+ */
 const MB = 1_048_576;
 
 /** Scope of a server's health series in the Prometheus sink (replaced on each poll). */
@@ -298,7 +312,8 @@ export function engineHealthToPrometheus(record: EngineHealthRecord): {
   add('butlersos_users_active', record.users.active);
   add('butlersos_users_total', record.users.total);
   // Only the current engine's metadata series exists: the scope replacement drops the
-  // series of a previous engine start or version (upstream kept them at 1 forever, §2.3).
+  // series of a previous engine start or version (upstream kept them at 1 forever,
+  // docs/reference/prometheus.md#staleness-and-expiry).
   add('butlersos_engine_metadata', 1, {
     engine_started: record.started ?? '',
     engine_version: record.version ?? '',
@@ -313,7 +328,7 @@ export interface EngineHealthMqttConfig {
   mqttConfig: { enable: boolean; baseTopic: string };
 }
 
-/** Per-value topics with plain-text payloads (§3.2), in v14 publish order. */
+/** Per-value topics with plain-text payloads (docs/reference/mqtt.md#engine-health), in v14 publish order. */
 export function engineHealthToMqtt(record: EngineHealthRecord, cfg: EngineHealthMqttConfig): MqttMessage[] {
   if (!cfg.mqttConfig.enable) return [];
   // Plain concatenation, as upstream: a base topic without trailing `/` is used as given.
@@ -386,13 +401,17 @@ export interface NewRelicMetricConfig {
   butlerSosVersion: string;
 }
 
-/** Server tags (or other record attributes), then static attributes, then `butlerSosVersion` (§4.2). */
+/**
+ * Server tags (or other record attributes), then static attributes, then `butlerSosVersion`
+ * (docs/reference/new-relic.md#common-attributes).
+ */
 export function newRelicMetricAttributes(
   base: Readonly<Record<string, string>>,
   cfg: NewRelicMetricConfig,
 ): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = { ...base };
-  // A null list means none (upstream v14 crashed on it, outputs.md §4.5).
+  // A null list means none (upstream v14 crashed on it,
+  // docs/reference/new-relic.md#accounts-and-credentials).
   for (const a of cfg.newRelic.metric.attribute?.static ?? []) attributes[a.name] = a.value;
   if (enabled(cfg.newRelic.metric.attribute?.dynamic?.butlerSosVersion))
     attributes.butlerSosVersion = cfg.butlerSosVersion;
@@ -430,7 +449,8 @@ export function engineHealthToNewRelic(
     add('qs_engineUsersActive', record.users.active);
     add('qs_engineUsersTotal', record.users.total);
   }
-  // Upstream sent a JSON boolean, which the Metric API does not accept; 1/0 (§7 item 14).
+  // Upstream sent a JSON boolean, which the Metric API does not accept; 1/0
+  // (docs/reference/destinations.md#fixed).
   if (enabled(engine.saturated))
     add('qs_engineSaturated', record.saturated === undefined ? undefined : record.saturated ? 1 : 0);
   if (enabled(dynamic.apps?.docCount)) {

@@ -1,5 +1,5 @@
 /**
- * Error events to InfluxDB `butler_sos_errors` (outputs.md §1.6.9). Error events go to
+ * Error events to InfluxDB `butler_sos_errors` (docs/reference/influxdb.md#error-events). Error events go to
  * InfluxDB only. The integer fields are floats in v1 (upstream wrote them untyped).
  */
 import type { ErrorEventRecord } from '../records/error-event.ts';

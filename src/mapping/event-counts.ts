@@ -1,7 +1,7 @@
 /**
- * Event counts → InfluxDB `event_count` and `rejected_event_count` (outputs.md §1.6.6,
- * §1.6.7). v1 wrote the counters as floats (no client schema for these measurements),
- * v2/v3 as integers; existing databases keep those types.
+ * Event counts → InfluxDB `event_count` and `rejected_event_count` (docs/reference/influxdb.md#event-counts,
+ * docs/reference/influxdb.md#rejected-event-counts). v1 wrote the counters as floats (no client
+ * schema for these measurements), v2/v3 as integers; existing databases keep those types.
  */
 import type { EventCountsRecord } from '../records/event-counts.ts';
 import { type TagList, tagListToObject, v3TagValue } from './log-event.ts';

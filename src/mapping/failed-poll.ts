@@ -1,7 +1,8 @@
 /**
- * Failed polls → `butler_sos_errors` points as upstream v15 writes them (outputs.md
- * §1.6.9, config-and-ops.md §12). Error events go to InfluxDB only (outputs.md §5.4), so
- * there is no Prometheus, MQTT or New Relic mapping; the failure counters are in the
+ * Failed polls → `butler_sos_errors` points as upstream v15 writes them
+ * (docs/reference/influxdb.md#error-events, docs/reference/runtime.md#error-tracking). Error
+ * events go to InfluxDB only (docs/reference/destinations.md#error-tracking-and-failed-polls),
+ * so there is no Prometheus, MQTT or New Relic mapping; the failure counters are in the
  * polling stats instead.
  */
 import { errorCategory } from '../ops/error-category.ts';

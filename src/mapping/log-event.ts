@@ -1,6 +1,7 @@
 /**
  * Log events (incl. engine performance events) → InfluxDB `log_event`, MQTT and New Relic
- * (outputs.md §1.6.5, §3.5, §4.3), plus the opt-in structured MQTT mode
+ * (docs/reference/influxdb.md#log-events, docs/reference/mqtt.md#log-events,
+ * docs/reference/new-relic.md#log-events), plus the opt-in structured MQTT mode
  * (docs/mqtt-structured-events.md).
  *
  * The InfluxDB shape is one mapping with a per-version rule table (`INFLUX_RULES`): the
@@ -105,7 +106,7 @@ export interface LogEventInfluxConfig {
   tags?: TagList;
   /**
    * True when log events are also published to MQTT: upstream's MQTT step adds `tags` to
-   * the shared record, so `raw_event` then carries it (outputs.md §5.1).
+   * the shared record, so `raw_event` then carries it (docs/reference/destinations.md#fan-out-order).
    */
   rawEventIncludesTags?: boolean;
 }
@@ -349,14 +350,14 @@ const SHORT_SOURCE: Record<LogEventSource, string> = {
 
 /** Where each part starts in the two layouts a Sense timestamp comes in. */
 const SENSE_TIMESTAMP_LAYOUTS = [
-  // 20250314T101512.345+0100
+  // 20241105T083015.120+0100
   { length: 24, t: 8, y: 0, mo: 4, d: 6, h: 9, mi: 11, s: 13, ms: 16, off: 19 },
-  // 2025-03-14T10:15:12.345+0100
+  // 2024-11-05T08:30:15.120+0100
   { length: 28, t: 10, y: 0, mo: 5, d: 8, h: 11, mi: 14, s: 17, ms: 20, off: 23 },
 ] as const;
 
 /**
- * A Sense timestamp (`20250314T101512.345+0100` or `2025-03-14T10:15:12.345+0100`) as
+ * A Sense timestamp (`20241105T083015.120+0100` or `2024-11-05T08:30:15.120+0100`) as
  * ISO-8601 UTC, or undefined when it is not one.
  */
 export function senseTimestampToIso(ts: string): string | undefined {
@@ -428,7 +429,7 @@ export interface LogEventNewRelicConfig {
   butlerSosVersion?: string | undefined;
 }
 
-/** [New Relic attribute, record member], in upstream's order (outputs.md §4.3). */
+/** [New Relic attribute, record member], in upstream's order (docs/reference/new-relic.md#log-events). */
 const NR_ATTRIBUTES: readonly (readonly [string, string])[] = [
   ['qs_ts_iso', 'ts_iso'],
   ['qs_ts_local', 'ts_local'],

@@ -1,6 +1,6 @@
 /**
- * Log database rows (sense-inputs.md §6, upstream ≤ v10) → InfluxDB `log_event_logdb` and
- * MQTT `<baseTopic><process_host>/<process_name>/<entry_level>`.
+ * Log database rows (docs/reference/sense-apis.md#qlogs-rows-to-records, upstream ≤ v10) → InfluxDB
+ * `log_event_logdb` and MQTT `<baseTopic><process_host>/<process_name>/<entry_level>`.
  *
  * Upstream stored a row in InfluxDB only when its `process_host` equalled some server's
  * `logDbHost` (the server supplies `server_name`, `server_description` and `serverTags`);

@@ -1,6 +1,7 @@
 /**
- * Proxy session records → InfluxDB (outputs.md §1.6.2), Prometheus (§2.2), MQTT (§3.3)
- * and New Relic (§4.2).
+ * Proxy session records → InfluxDB (docs/reference/influxdb.md#proxy-sessions), Prometheus
+ * (docs/reference/prometheus.md#sense-metrics), MQTT (docs/reference/mqtt.md#proxy-sessions) and
+ * New Relic (docs/reference/new-relic.md#proxy-session-metric).
  */
 import type { ProxySessionsRecord } from '../records/proxy-sessions.ts';
 import { hostWithoutPort } from '../records/server.ts';
@@ -15,7 +16,10 @@ import type { InfluxPoint, InfluxVersion, MqttMessage, NewRelicMetric, PromSampl
 
 const STRING_ALL: PerVersion = ['string', 'string', 'string'];
 
-/** Field types per version (§1.6.2). `user_session_list.session_count` is not written to v1. */
+/**
+ * Field types per version (docs/reference/influxdb.md#proxy-sessions).
+ * `user_session_list.session_count` is not written to v1.
+ */
 export const SESSION_FIELDS = {
   user_session_summary: { session_count: ['int', 'uint', 'intNonNeg'], session_user_id_list: STRING_ALL },
   user_session_list: { session_count: ['absent', 'uint', 'intNonNeg'], session_user_id_list: STRING_ALL },
@@ -26,7 +30,10 @@ export interface ProxySessionsInfluxConfig {
   influxdbConfig: { enable: boolean };
 }
 
-/** The tags every session point carries: server tags plus virtual proxy and host (always, v14 behaviour, §7 item 5). */
+/**
+ * The tags every session point carries: server tags plus virtual proxy and host (always, v14
+ * behaviour, docs/reference/destinations.md#fixed).
+ */
 function sessionTags(record: ProxySessionsRecord): Record<string, string> {
   return {
     ...record.server.tags,
@@ -91,7 +98,10 @@ export function proxySessionsPromScope(serverName: string, virtualProxy: string)
   return `proxy-sessions/${serverName}/${virtualProxy}`;
 }
 
-/** `butlersos_user_session_total` with SL + virtual proxy + host; the never-set `service` label is left out (§7 item 21). */
+/**
+ * `butlersos_user_session_total` with SL + virtual proxy + host; the never-set `service` label is
+ * left out (docs/reference/prometheus.md#labels).
+ */
 export function proxySessionsToPrometheus(record: ProxySessionsRecord): {
   scope: string;
   samples: PromSample[];
@@ -109,7 +119,10 @@ export interface ProxySessionsMqttConfig {
   mqttConfig: { enable: boolean; baseTopic: string };
 }
 
-/** The unfiltered response, pretty-printed with 2-space indent, per (server, virtual proxy) (§3.3). */
+/**
+ * The unfiltered response, pretty-printed with 2-space indent, per (server, virtual proxy)
+ * (docs/reference/mqtt.md#proxy-sessions).
+ */
 export function proxySessionsToMqtt(
   record: ProxySessionsRecord,
   cfg: ProxySessionsMqttConfig,

@@ -5,7 +5,10 @@
  * two sides share. Every shape is JSON-serialisable so that the delivery layer can spool it.
  */
 
-/** InfluxDB field types. `uint` exists only in InfluxDB 2.x (see outputs.md §1.4). */
+/**
+ * InfluxDB field types. `uint` exists only in InfluxDB 2.x (see
+ * docs/reference/influxdb.md#field-types-per-version).
+ */
 export type InfluxFieldType = 'float' | 'integer' | 'uint' | 'string' | 'boolean';
 
 export interface InfluxField {

@@ -1,7 +1,8 @@
 /**
- * UDP queue metrics → InfluxDB `log_events_queue` / `user_events_queue` (outputs.md
- * §1.6.8). Message counters are deltas since the previous successful write (the listener's
- * window, reset by the caller after the write succeeded).
+ * UDP queue metrics → InfluxDB `log_events_queue` / `user_events_queue`
+ * (docs/reference/influxdb.md#udp-queue-metrics). Message counters are deltas since the
+ * previous successful write (the listener's window, reset by the caller after the write
+ * succeeded).
  */
 import type { UdpListenerStats, UdpWindow } from '../udp/listener.ts';
 import { type TagList, tagListToObject, v3TagValue } from './log-event.ts';

@@ -1,6 +1,6 @@
 /**
- * Uptime samples to InfluxDB `butlersos_memory_usage` (outputs.md §1.6.3) and to the New
- * Relic Metric API (outputs.md §4.2, "Butler SOS uptime").
+ * Uptime samples to InfluxDB `butlersos_memory_usage` (docs/reference/influxdb.md#own-memory-use)
+ * and to the New Relic Metric API (docs/reference/new-relic.md#uptime-metrics).
  */
 import type { UptimeRecord } from '../records/uptime.ts';
 import type { InfluxPoint, NewRelicMetric } from './shapes.ts';

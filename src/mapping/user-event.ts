@@ -1,6 +1,7 @@
 /**
  * User events → InfluxDB `user_events`, MQTT and New Relic `qs_userEvent`
- * (outputs.md §1.6.4, §3.4, §4.3), plus the opt-in structured MQTT mode.
+ * (docs/reference/influxdb.md#user-events, docs/reference/mqtt.md#user-events,
+ * docs/reference/new-relic.md#user-events), plus the opt-in structured MQTT mode.
  */
 import { createHash } from 'node:crypto';
 import type { UserEventRecord } from '../records/user-event.ts';
@@ -118,7 +119,7 @@ export interface UserEventMqttConfig {
 
 const mqttTags = perConfig((c: UserEventMqttConfig) => tagListToObject(c.tags));
 
-/** Upstream's payload (outputs.md §3.4), keys in upstream order. */
+/** Upstream's payload (docs/reference/mqtt.md#user-events), keys in upstream order. */
 export function userEventMqttPayload(record: UserEventRecord, tags: Record<string, string>): string {
   const o: Record<string, unknown> = {
     messageType: record.messageType,

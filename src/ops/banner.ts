@@ -1,5 +1,5 @@
 /**
- * The startup banner of config-and-ops.md §20.1 (step 15), with the anonymous instance id.
+ * The startup banner of docs/reference/runtime.md#startup-banner, with the anonymous instance id.
  * Log readers and support scripts look for these labels, so the layout is upstream's:
  * 38 dashes around, labels padded to 18 characters before ": ".
  */

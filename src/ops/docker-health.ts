@@ -1,5 +1,5 @@
 /**
- * Docker health check endpoint (config-and-ops.md §9): `GET /health` answers
+ * Docker health check endpoint (docs/reference/runtime.md#docker-health-endpoint): `GET /health` answers
  * `200 {"statusCode":200,"status":"ok"}` while the agent is healthy. Unlike upstream (pure
  * liveness), an unhealthy agent gets `503` with the reasons, so `docker ps` tells the truth.
  */

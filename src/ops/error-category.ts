@@ -1,5 +1,5 @@
 /**
- * Upstream v15's error_category rules (config-and-ops.md §12), first match wins: one place
+ * Upstream v15's error_category rules (docs/reference/runtime.md#error-tracking), first match wins: one place
  * for the error tracker's counts and the `butler_sos_errors` points, so both always agree.
  */
 import type { ErrorCategory } from '../records/error-event.ts';

@@ -1,12 +1,12 @@
 /**
- * Error tracking as upstream v15 (config-and-ops.md §12): counts per error type and server
+ * Error tracking as upstream v15 (docs/reference/runtime.md#error-tracking): counts per error type and server
  * for the current UTC day, a summary in the log, a reset at UTC midnight, and one
  * `ErrorEventRecord` per error for InfluxDB `butler_sos_errors`.
  *
  * Differences from upstream, on purpose: the summary line is logged at most once per
  * `summaryIntervalMs` (upstream logs it after every single error), and the caller must not
  * report failures to write error events back here (upstream fed back on itself when
- * InfluxDB was down, outputs.md §1.6.9).
+ * InfluxDB was down, docs/reference/destinations.md#error-tracking-and-failed-polls).
  */
 import type { Logger } from '../logging/logger.ts';
 import type {
@@ -228,8 +228,8 @@ function safeRequestUrl(v: unknown): string | undefined {
 }
 
 /**
- * Derives the category and details of §12 from an error (first match wins). Looks at the
- * error and its `cause` (libraries wrap socket errors there).
+ * Derives the category and details (docs/reference/runtime.md#error-tracking) from an error
+ * (first match wins). Looks at the error and its `cause` (libraries wrap socket errors there).
  */
 export function classifyError(error: unknown): ErrorDetails {
   if (!error || typeof error !== 'object') return { category: 'unknown' };

@@ -1,5 +1,5 @@
 /**
- * Heartbeat (config-and-ops.md §8): an HTTP GET to `remoteURL` immediately, then on every
+ * Heartbeat (docs/reference/runtime.md#heartbeat): an HTTP GET to `remoteURL` immediately, then on every
  * occurrence of the `frequency` schedule. Failures are logged and never stop the schedule.
  * Differences from upstream, on purpose: a request timeout, a bad schedule is rejected at
  * start, and the URL (which often embeds a token) is never logged beyond its origin.

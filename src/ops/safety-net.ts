@@ -1,9 +1,9 @@
 /**
- * Last-resort process safety net (config-and-ops.md §14). Every poller and sink catches its
- * own errors; this handles only what escapes them. An uncaught exception or an unhandled
- * promise rejection is logged with its stack, announced on stderr, handed to `onFatal`
- * (flush logs, write a crash dump, stop listeners: bounded by a timeout), and the process
- * exits with code 1 rather than running half-dead.
+ * Last-resort process safety net (docs/reference/runtime.md#process-safety-net). Every poller and
+ * sink catches its own errors; this handles only what escapes them. An uncaught exception or an
+ * unhandled promise rejection is logged with its stack, announced on stderr, handed to `onFatal`
+ * (flush logs, write a crash dump, stop listeners: bounded by a timeout), and the process exits
+ * with code 1 rather than running half-dead.
  */
 import type { Logger } from '../logging/logger.ts';
 

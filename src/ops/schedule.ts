@@ -1,6 +1,6 @@
 /**
  * Clock-aligned schedules in upstream's text syntax ("every 1 hour", "every 15 minutes",
- * "at 10:15 am"), parsed by @breejs/later as upstream does (config-and-ops.md §8.2).
+ * "at 10:15 am"), parsed by @breejs/later as upstream does (docs/reference/runtime.md#schedule-syntax).
  * Evaluated in UTC (the library default). Unlike upstream, unparseable text is rejected
  * with a clear error instead of silently never firing (heartbeat) or crashing (uptime).
  */

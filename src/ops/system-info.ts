@@ -1,5 +1,5 @@
 /**
- * Host information (config-and-ops.md §7), used for the startup banner, the anonymous
+ * Host information (docs/reference/runtime.md#system-information), used for the startup banner, the anonymous
  * instance id and telemetry, and nothing else.
  *
  * With `systemInfo.enable: false` nothing is read from the host beyond what the runtime

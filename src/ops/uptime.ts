@@ -1,7 +1,7 @@
 /**
- * Uptime monitor (config-and-ops.md §10): on every occurrence of `frequency`, two log lines
- * at the configured level and one `UptimeRecord` for InfluxDB / New Relic. No output at
- * start; the first sample comes at the first occurrence, as upstream.
+ * Uptime monitor (docs/reference/runtime.md#uptime-monitor): on every occurrence of `frequency`,
+ * two log lines at the configured level and one `UptimeRecord` for InfluxDB / New Relic. No output
+ * at start; the first sample comes at the first occurrence, as upstream.
  */
 import type { Logger, LogLevel } from '../logging/logger.ts';
 import type { UptimeRecord } from '../records/uptime.ts';

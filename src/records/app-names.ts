@@ -1,6 +1,7 @@
 /**
- * The app-name table read from the QRS (sense-inputs.md §5). Consumers (engine health,
- * user events, engine performance events) look names up by exact, case-sensitive app id.
+ * The app-name table read from the QRS (docs/reference/sense-apis.md#app-name-table). Consumers
+ * (engine health, user events, engine performance events) look names up by exact, case-sensitive
+ * app id.
  */
 
 export interface AppNameEntry {

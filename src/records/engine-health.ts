@@ -1,13 +1,16 @@
 /**
- * One successful engine healthcheck poll of one server (sense-inputs.md §3).
+ * One successful engine healthcheck poll of one server (docs/reference/sense-apis.md#engine-healthcheck).
  *
  * Every field of the response is kept. Numbers missing from the body (or of the wrong
  * type) are `undefined` and mappings leave them out; missing doc arrays are empty
- * (sense-inputs.md §13.1 item 9).
+ * (docs/reference/sense-apis.md#missing-healthcheck-fields).
  */
 import type { ServerIdentity } from './server.ts';
 
-/** A doc-id list with its app names resolved as upstream does (sense-inputs.md §3.3). */
+/**
+ * A doc-id list with its app names resolved as upstream does
+ * (docs/reference/sense-apis.md#healthcheck-derived-values).
+ */
 export interface DocList {
   /** The ids as Sense returned them. */
   ids: readonly string[];
@@ -24,7 +27,10 @@ export interface EngineHealthRecord {
   server: ServerIdentity;
   version: string | undefined;
   started: string | undefined;
-  /** Engine uptime text derived from `started` (outputs.md §1.6.1), `""` if not derivable. */
+  /**
+   * Engine uptime text derived from `started` (docs/reference/influxdb.md#engine-uptime-text), `""`
+   * if not derivable.
+   */
   uptime: string;
   mem: {
     committed: number | undefined;

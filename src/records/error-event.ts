@@ -1,6 +1,6 @@
 /**
- * One tracked error (upstream v15 error tracking, config-and-ops.md §12; InfluxDB
- * measurement `butler_sos_errors`, outputs.md §1.6.9). Failed polls are the subset with
+ * One tracked error (upstream v15 error tracking, docs/reference/runtime.md#error-tracking; InfluxDB
+ * measurement `butler_sos_errors`, docs/reference/influxdb.md#error-events). Failed polls are the subset with
  * type HEALTH_API, PROXY_API or APP_NAMES_EXTRACT.
  */
 

@@ -1,5 +1,6 @@
 /**
- * Counters of received and rejected UDP events (sense-inputs.md §7.5, outputs.md §1.6.6–§1.6.7),
+ * Counters of received and rejected UDP events (docs/reference/udp-events.md#event-counters,
+ * docs/reference/influxdb.md#event-counts, docs/reference/influxdb.md#rejected-event-counts),
  * accumulated in memory and taken as one snapshot per flush interval (each snapshot is a
  * delta: the counters restart from zero after every take).
  *

@@ -1,5 +1,7 @@
 /**
- * One failed poll of a Sense API (sense-inputs.md §10, outputs.md §1.6.9 and §5.4).
+ * One failed poll of a Sense API (docs/reference/sense-apis.md#failed-polls,
+ * docs/reference/influxdb.md#error-events and
+ * docs/reference/destinations.md#error-tracking-and-failed-polls).
  * Emitted once per failed attempt, as upstream v15 writes one error point per failure.
  */
 import type { ServerIdentity } from './server.ts';
@@ -7,9 +9,10 @@ import type { ServerIdentity } from './server.ts';
 export type PollKind = 'health' | 'proxy-sessions' | 'app-names';
 
 /**
- * Why a poll failed. `refused`, `timeout`, `tls`, `http_status`, `bad_body` and
- * `cert_file` are the classes the issue asks for; `host_not_found`, `connection_reset`
- * and `network` cover the remaining socket errors so nothing lands in a vague bucket.
+ * Why a poll failed (docs/reference/sense-apis.md#failure-reasons). `refused`, `timeout`,
+ * `tls`, `http_status`, `bad_body` and `cert_file` name the causes an administrator acts on;
+ * `host_not_found`, `connection_reset` and `network` cover the remaining socket errors so
+ * nothing lands in a vague bucket.
  */
 export type PollFailureReason =
   | 'refused'

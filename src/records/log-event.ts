@@ -1,6 +1,6 @@
 /**
- * Log events received over UDP (sense-inputs.md §8): warnings/errors from the engine, proxy,
- * repository and scheduler services, and engine performance ("qix-perf") events.
+ * Log events received over UDP (docs/reference/udp-events.md#log-events): warnings/errors from the
+ * engine, proxy, repository and scheduler services, and engine performance ("qix-perf") events.
  *
  * Member names are upstream's record names; they are what MQTT payloads, `raw_event` and
  * the InfluxDB tags/fields carry. The member order of each kind is kept in
@@ -119,7 +119,7 @@ const COMMON_LEADING_MEMBERS = [
   'windows_user',
 ] as const;
 
-/** Upstream's record member order per source (outputs.md §3.5). */
+/** Upstream's record member order per source (docs/reference/mqtt.md#log-event-members). */
 export const LOG_EVENT_MEMBERS: Readonly<Record<LogEventSource, readonly string[]>> = {
   'qseow-engine': [
     ...COMMON_LEADING_MEMBERS,

@@ -1,6 +1,7 @@
 /**
- * One row of the Sense log database (`QLogs`, table `public.log_entries`, sense-inputs.md
- * §6), as read by the log database poller. Emitted once per row id.
+ * One row of the Sense log database (`QLogs`, table `public.log_entries`,
+ * docs/reference/sense-apis.md#qlogs-table), as read by the log database poller. Emitted once
+ * per row id.
  */
 export interface LogDbRecord {
   kind: 'logdb';

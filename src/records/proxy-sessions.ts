@@ -1,6 +1,6 @@
 /**
  * One successful proxy-session poll of one (server, virtual proxy)
- * (sense-inputs.md §4.3, config-and-ops.md §17).
+ * (docs/reference/sense-apis.md#proxy-session-derived-values, docs/reference/runtime.md#user-sessions).
  */
 import type { ServerIdentity } from './server.ts';
 

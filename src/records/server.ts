@@ -1,6 +1,6 @@
 /**
  * The identity of a monitored Sense server, attached once at the source to every record
- * polled from it (sense-inputs.md §2.3, outputs.md §0 "Server tags").
+ * polled from it (docs/reference/sense-apis.md#server-tags, docs/reference/destinations.md#server-tags).
  */
 
 /** One entry of `serversToMonitor.servers[]` (upstream config key names). */

@@ -1,4 +1,4 @@
-/** One uptime-monitor sample of the agent's own process (config-and-ops.md §10). */
+/** One uptime-monitor sample of the agent's own process (docs/reference/runtime.md#uptime-monitor). */
 export interface UptimeRecord {
   kind: 'uptime';
   /** Sample time, ms since the epoch. */

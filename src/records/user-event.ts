@@ -1,12 +1,15 @@
 /**
- * User activity events received over UDP (sense-inputs.md §9): session start/stop and
- * connection open/close, sent by the proxy service's log appenders.
+ * User activity events received over UDP (docs/reference/udp-events.md#user-activity-events):
+ * session start/stop and connection open/close, sent by the proxy service's log appenders.
  */
 import type { EventTiming } from './log-event.ts';
 
 export type UserEventMessageType = 'qseow-proxy-session' | 'qseow-proxy-connection';
 
-/** The four user-agent values destinations use (sense-inputs.md §9.3); absent when unknown. */
+/**
+ * The four user-agent values destinations use (docs/reference/udp-events.md#user-agent-parsing);
+ * absent when unknown.
+ */
 export interface UserAgentInfo {
   /** The user-agent string as extracted from the message (quotes removed, trimmed). */
   ua: string;

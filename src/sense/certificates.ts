@@ -2,10 +2,10 @@
  * Client certificate material for Sense calls, loaded from the configured PEM files.
  *
  * Upstream re-reads the files on every request so that certificate rotation works
- * without a restart (sense-inputs.md §2.1). Re-reading and re-parsing PEM per request
- * is what makes upstream's polls expensive, so here the files are read once, turned
- * into one TLS SecureContext, and only re-read when a file's mtime or size changes; the
- * change check itself runs at most once per `checkIntervalMs`.
+ * without a restart (docs/reference/sense-apis.md#client-certificates). Re-reading and re-parsing
+ * PEM per request is what makes upstream's polls expensive, so here the files are read once, turned
+ * into one TLS SecureContext, and only re-read when a file's mtime or size changes; the change
+ * check itself runs at most once per `checkIntervalMs`.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
@@ -13,7 +13,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 export interface CertificateFiles {
   clientCert: string;
   clientCertKey: string;
-  /** Absent for QRS calls, which never verify the server (sense-inputs.md §5.1). */
+  /** Absent for QRS calls, which never verify the server (docs/reference/sense-apis.md#app-list-request). */
   clientCertCA?: string | undefined;
   clientCertPassphrase?: string | null | undefined;
 }
@@ -127,7 +127,7 @@ export class CertificateStore {
         cert,
         key,
         ...(ca ? { ca } : {}),
-        // Applied only when non-empty, as upstream (sense-inputs.md §2.1).
+        // Applied only when non-empty, as upstream (docs/reference/sense-apis.md#client-certificates).
         ...(typeof passphrase === 'string' && passphrase !== '' ? { passphrase } : {}),
       });
     } catch (error) {

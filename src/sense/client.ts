@@ -41,7 +41,7 @@ export interface SenseRequestOptions {
   /**
    * `sense`: client cert + key + CA + passphrase, server verified when
    * `rejectUnauthorized`. `qrs`: client cert + key (and passphrase, see below), no CA,
-   * server never verified (sense-inputs.md §5.1).
+   * server never verified (docs/reference/sense-apis.md#app-list-request).
    */
   trust: 'sense' | 'qrs';
   rejectUnauthorized?: boolean;
@@ -109,8 +109,8 @@ export function createSenseClient(options: SenseClientOptions): SenseClient {
   const maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
   const stores = {
     sense: new CertificateStore(options.cert, checkMs),
-    // QRS: upstream passes cert + key only. The passphrase is passed too (sense-inputs.md
-    // §13.1 item 2 recommends it) so that an encrypted key works for all three APIs.
+    // QRS: upstream passes cert + key only. The passphrase is passed too, so that an encrypted
+    // key works for all three APIs (docs/reference/sense-apis.md#client-certificates).
     qrs: new CertificateStore(
       {
         clientCert: options.cert.clientCert,

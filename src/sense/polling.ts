@@ -1,6 +1,6 @@
 /**
  * Wires the Sense pollers: one HTTPS client, one scheduler, one failure tracker, one
- * app-name table. The lead calls `startSensePolling` with values from the config and
+ * app-name table. The agent calls `startSensePolling` with values from the config and
  * receives every record through `onRecord`.
  */
 import type { Logger } from '../logging/logger.ts';

@@ -7,9 +7,9 @@
  * (upstream v14 let them overlap; v15 skips whole cycles).
  *
  * Deliberate deviation: jobs run once right at start() (`runAtStart`, default true).
- * Upstream waits one full interval before the first poll (sense-inputs.md §2.5), which
- * leaves dashboards empty and app ids unresolved for the first 30–60 s. Intervals are
- * still the configured ones.
+ * Upstream waits one full interval before the first poll
+ * (docs/reference/sense-apis.md#poll-scheduling), which leaves dashboards empty and app ids
+ * unresolved for the first 30–60 s. Intervals are still the configured ones.
  */
 import type { Logger } from '../logging/logger.ts';
 

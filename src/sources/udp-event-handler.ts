@@ -1,6 +1,6 @@
 /**
  * What the two UDP event pipelines (log events, user events) have in common: the
- * collaborators the lead wires in, and the handler plugged into the UDP listener.
+ * collaborators the agent passes in, and the handler plugged into the UDP listener.
  */
 import type { RemoteInfo } from 'node:dgram';
 import type { Logger } from '../logging/logger.ts';

@@ -96,7 +96,8 @@ function toRow(p: unknown, nowMs: number): [number, string, string, string] | st
   for (const name in fieldsIn) {
     const f = fieldsIn[name];
     const v = f?.value;
-    // Non-finite numbers are skipped, as the InfluxDB sinks do (outputs.md §1.6.5).
+    // Non-finite numbers are skipped, as the InfluxDB sinks do
+    // (docs/reference/influxdb.md#field-types-per-version).
     if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) {
       fields[name] = v;
       fieldCount++;

@@ -1,8 +1,8 @@
 /**
  * The UDP listener shared by the log-event (9996) and user-event (9997) ports
- * (sense-inputs.md §7): a large receive buffer, size limit, source allow-list, optional
- * fixed-window rate limit, a bounded queue in front of the handler, and a counter for every
- * datagram's fate, including the kernel's own drops.
+ * (docs/reference/udp-events.md#udp-transport): a large receive buffer, size limit, source
+ * allow-list, optional fixed-window rate limit, a bounded queue in front of the handler, and a
+ * counter for every datagram's fate, including the kernel's own drops.
  *
  * The handler may be synchronous (the usual case: parse, map, hand to delivery), in which
  * case datagrams never wait; a handler returning a promise occupies one of `maxConcurrent`
@@ -79,7 +79,10 @@ export interface UdpWindow extends UdpCounters {
 export interface UdpListener {
   address(): { address: string; port: number };
   stats(): UdpListenerStats;
-  /** Deltas since the previous reset (outputs.md §1.6.8 resets after each successful write). */
+  /**
+   * Deltas since the previous reset (docs/reference/influxdb.md#udp-queue-metrics resets after each
+   * successful write).
+   */
   window(): UdpWindow;
   resetWindow(): void;
   close(): Promise<void>;

@@ -1,5 +1,7 @@
 /**
- * The two periodic UDP-side writes (outputs.md §1.6.6–§1.6.8, §5.2):
+ * The two periodic UDP-side writes (docs/reference/influxdb.md#event-counts,
+ * docs/reference/influxdb.md#rejected-event-counts, docs/reference/influxdb.md#udp-queue-metrics,
+ * docs/reference/destinations.md#schedules):
  * - queue metrics per listener, whose message counters restart only after a successful
  *   write (after a failed one they keep accumulating, as upstream);
  * - event counts and rejected-event counts, taken (and so restarted) at every tick whether

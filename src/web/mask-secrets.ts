@@ -1,15 +1,16 @@
 /**
  * A last line of defence for everything the web UI shows.
  *
- * The caller already hands the web server a masked config (config-and-ops.md §11.2), but a
- * page that renders a secret is a leak whoever's bug it is, so the server masks again before
- * rendering: every value under a key whose name looks like a credential, every header value,
- * and the password part of URLs (partly masked values under secret keys become fully masked).
+ * The caller already hands the web server a masked config
+ * (docs/reference/runtime.md#config-view-masking), but a page that renders a secret is a leak
+ * whoever's bug it is, so the server masks again before rendering: every value under a key
+ * whose name looks like a credential, every header value, and the password part of URLs (partly
+ * masked values under secret keys become fully masked).
  */
 
 export const MASK = '**********';
 
-/** Key names whose values are secrets (§11.2 [main] list, plus common spellings). */
+/** Key names whose values are secrets (upstream's [main] list, plus common spellings). */
 const SECRET_KEY = /password|passwd|pwd|secret|token|api[-_]?key|access[-_]?key|passphrase|private[-_]?key/i;
 /** Keys whose whole content is HTTP headers (`headers: {X-Key: ...}`, `header: [{name, value}]`). */
 const HEADER_KEY = /^headers?$/i;

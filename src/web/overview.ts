@@ -1,7 +1,8 @@
 /**
  * The overview page's data in one response: a row per Sense server (poll state merged with
  * its newest engine values) and the chart series. The measurement and field names are
- * upstream's (outputs.md §1.6.1, §1.6.2) and live here only.
+ * upstream's (docs/reference/influxdb.md#engine-health, docs/reference/influxdb.md#proxy-sessions)
+ * and live here only.
  */
 import type { LatestPoint, Series, SeriesResult, StoreReader } from '../store/queries.ts';
 import type { WebStatus } from './status.ts';

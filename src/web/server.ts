@@ -1,6 +1,6 @@
 /**
  * The agent's web UI: live overview per Sense server, log and user event streams, delivery
- * status and the config view (config-and-ops.md §11), served by one Fastify instance.
+ * status and the config view (docs/reference/runtime.md#config-view), served by one Fastify instance.
  *
  * Localhost-bound by default and without authentication, like upstream's config view. Pages
  * read JSON endpoints under /api; static assets come from web/ and uPlot straight from

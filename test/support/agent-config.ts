@@ -85,7 +85,8 @@ function influxSection(influx: InfluxDestination | undefined): Plain {
   if (!influx) return { enable: false };
   const { host, port } = hostAndPort(influx.url);
   const common = { enable: true, host, port, version: influx.version, maxBatchSize: 1000 };
-  // Every docs list on, so the *_docs and *_names fields carry values (§1.6.1).
+  // Every docs list on, so the *_docs and *_names fields carry values
+  // (docs/reference/influxdb.md#engine-health).
   const includeFields = { activeDocs: true, loadedDocs: true, inMemoryDocs: true };
   switch (influx.version) {
     case 1:
@@ -189,7 +190,8 @@ export function agentConfig(options: AgentConfigOptions): Plain {
           event: { url: nr.eventUrl, header: [], attribute: { static: [] } },
           metric: {
             // Empty on purpose: upstream routes health and session metrics to the user-events
-            // account list (outputs.md §4.1), which is what a drop-in config relies on.
+            // account list (docs/reference/new-relic.md#accounts-and-credentials), which is what a
+            // drop-in config relies on.
             destinationAccount: [],
             url: nr.metricUrl,
             header: nr.headers ?? [],

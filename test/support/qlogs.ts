@@ -1,4 +1,7 @@
-/** The Sense log database table (`QLogs`, `public.log_entries`) as sense-inputs.md §6 describes it. */
+/**
+ * The Sense log database table (`QLogs`, `public.log_entries`) as
+ * docs/reference/sense-apis.md#qlogs-table describes it.
+ */
 export const QLOGS_LOG_ENTRIES_DDL = `CREATE TABLE public.log_entries (
   id bigserial PRIMARY KEY,
   entry_timestamp timestamp without time zone NOT NULL,

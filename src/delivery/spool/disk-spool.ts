@@ -1,5 +1,5 @@
 /**
- * The disk spool (issue 5): where a delivery queue puts what it cannot hold in memory, and
+ * The disk spool: where a delivery queue puts what it cannot hold in memory, and
  * where it reads it back from when the destination recovers. Implements `Overflow<T>`.
  *
  * Files, in `<directory>/<name>/`:

@@ -1,6 +1,6 @@
 /**
  * Anonymous instance id, stable across restarts (the product's documented derivation,
- * config-and-ops.md §6.4): the MAC and IPv4 address of the default network interface,
+ * docs/reference/runtime.md#instance-id): the MAC and IPv4 address of the default network interface,
  * the QRS host of the config (`appNames.hostIP`) and the OS's unique system id, joined
  * without separators and hashed with HMAC-SHA-256 keyed with the MAC. Only the 64-hex
  * digest is ever shown or sent; the inputs never leave the machine.

@@ -1,5 +1,5 @@
 /**
- * The anonymous telemetry event: exactly the properties of config-and-ops.md §6.3 (service
+ * The anonymous telemetry event: exactly the properties of docs/reference/runtime.md#telemetry-event (service
  * and version, system facts, enable flags, the categorisation rule count and the InfluxDB
  * version), and nothing else. Built from the loaded config by reading the listed keys
  * only, so no other config value can slip in.

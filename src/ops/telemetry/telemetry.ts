@@ -1,6 +1,7 @@
 /**
- * Anonymous telemetry sender (config-and-ops.md §6). Sends the event of `payload.ts` at
- * start and then every 12 hours, in the background, to the product's own PostHog project.
+ * Anonymous telemetry sender (docs/reference/runtime.md#anonymous-telemetry). Sends the event of
+ * `payload.ts` at start and then every 12 hours, in the background, to the product's own PostHog
+ * project.
  *
  * Transport: one plain JSON POST to PostHog's single-event capture endpoint (`/i/v0/e/`)
  * instead of posthog-node, because the whole exchange is one request every 12 hours and a

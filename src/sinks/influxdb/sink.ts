@@ -1,7 +1,7 @@
 /**
  * InfluxDB sink: writes batches of encoded line protocol to InfluxDB 1.x, 2.x or 3.x over
  * HTTP, and provisions the database on start as upstream Butler SOS does
- * (reference/outputs.md §1.1). It sits behind a delivery queue, which gives it batches of
+ * (docs/reference/influxdb.md#provisioning). It sits behind a delivery queue, which gives it batches of
  * `influxdbConfig.maxBatchSize` lines and retries or splits according to the DeliveryError
  * it throws.
  *
@@ -54,7 +54,10 @@ export interface InfluxSinkOptions {
 }
 
 export interface InfluxSink {
-  /** Provisions the database (see outputs.md §1.1); throws an Error naming the cause. */
+  /**
+   * Provisions the database (see docs/reference/influxdb.md#provisioning); throws an Error naming
+   * the cause.
+   */
   setup(): Promise<void>;
   /** Writes lines; throws DeliveryError (retryable or rejected, with the bad lines if known). */
   write(lines: string[], signal?: AbortSignal): Promise<void>;

@@ -2,12 +2,12 @@
  * The MQTT sink: publishes mapped messages (topic + UTF-8 payload) to one broker.
  *
  * Upstream publishes with QoS 0 and lets mqtt.js queue messages in memory while offline
- * (outputs.md §3.1, §3.6), so nothing tells it whether a message arrived. Here the delivery
- * layer owns queueing and retry, so this sink publishes with QoS 1 by default, resolves a
- * write only when the broker acknowledged every message, and rejects a write at once while
- * disconnected (mqtt.js keeps reconnecting in the background every second, as upstream).
- * Messages unacknowledged when the connection drops are taken out of mqtt.js's store, so
- * that the delivery layer's retry is the only resend.
+ * (docs/reference/mqtt.md#quality-of-service), so nothing tells it whether a message arrived.
+ * Here the delivery layer owns queueing and retry, so this sink publishes with QoS 1 by
+ * default, resolves a write only when the broker acknowledged every message, and rejects a
+ * write at once while disconnected (mqtt.js keeps reconnecting in the background every second,
+ * as upstream). Messages unacknowledged when the connection drops are taken out of mqtt.js's
+ * store, so that the delivery layer's retry is the only resend.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { DeliveryError } from '../../delivery/types.ts';

@@ -1,6 +1,7 @@
 /**
- * New Relic credentials: from the command line (config-and-ops.md §4.2) and from account
- * names to credential entries (outputs.md §4.1).
+ * New Relic credentials: from the command line
+ * (docs/reference/runtime.md#new-relic-credentials-on-the-command-line) and from account names to
+ * credential entries (docs/reference/new-relic.md#accounts-and-credentials).
  */
 import type { Logger } from '../../logging/logger.ts';
 import type { NewRelicAccount } from './newrelic-sink.ts';
@@ -44,7 +45,8 @@ export function credentialsFromCommandLine(
 
 /**
  * The accounts named in a destination list (`...destinationAccount`), in list order. Unknown
- * names are logged (names only) and skipped; a null list means none (outputs.md §4.5).
+ * names are logged (names only) and skipped; a null list means none
+ * (docs/reference/new-relic.md#accounts-and-credentials).
  */
 export function resolveAccounts(
   destinationNames: readonly string[] | null | undefined,

@@ -2,11 +2,14 @@
  * The New Relic sink: posts metrics (Metric API), events (Event API) and logs (Log API) to
  * every configured account.
  *
- * Compared with upstream (outputs.md §4, §7): bodies are gzip-compressed and batched (many
- * metrics/events per request, split under the 1 MB limit); a failing account does not stop
- * the others (§7 #15); null header/attribute lists are empty (§7 #16); booleans sent as
- * metric values become 1/0 (§7 #14). The key header is `Api-Key` on all three APIs, as
- * upstream sends it (the Metric and Log APIs document it; the Event API accepts it too).
+ * Compared with upstream (docs/reference/new-relic.md#requests,
+ * docs/reference/destinations.md#compatibility-decisions): bodies are gzip-compressed and
+ * batched (many metrics/events per request, split under the 1 MB limit); a failing account does
+ * not stop the others and null header/attribute lists are empty
+ * (docs/reference/new-relic.md#accounts-and-credentials); booleans sent as metric values become
+ * 1/0 (docs/reference/new-relic.md#metric-api-payload). The key header is `Api-Key` on all
+ * three APIs, as upstream sends it (the Metric and Log APIs document it; the Event API accepts
+ * it too).
  *
  * Failures: network errors, timeouts, 408, 429 and 5xx are retryable; other statuses are
  * rejected. Errors and logs name the account (name and id) and the cause, never the key or
@@ -60,7 +63,8 @@ export interface NewRelicSinkOptions {
   /**
    * Attributes added to every metric block's `common.attributes` after the metric's own
    * (e.g. `newRelic.metric.attribute.static` + `butlerSosVersion`), and to logs' common block.
-   * Events get none: their attributes come complete from mapping (§4.3).
+   * Events get none: their attributes come complete from mapping
+   * (docs/reference/new-relic.md#common-attributes).
    */
   commonAttributes?: Attributes;
   /** Per-request timeout; default 10 000 ms (upstream: 10 s health/events, 5 s sessions). */

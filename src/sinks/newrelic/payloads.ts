@@ -7,10 +7,11 @@
  *
  * - Metric API: `[{"common": {"timestamp", "interval.ms"?, "attributes"}, "metrics": [...]}]`;
  *   metrics sharing time, interval and attributes share one block, the shape upstream sends
- *   (outputs.md §4.2), several blocks per request.
+ *   (docs/reference/new-relic.md#metric-api-payload), several blocks per request.
  * - Event API: an array of flat objects `{timestamp, ...attributes, eventType}` (upstream
- *   sends one object per request with `eventType` last, §4.3; an array of them is the
- *   documented batch form).
+ *   sends one object per request with `eventType` last,
+ *   docs/reference/new-relic.md#event-api-payload; an array of them is the documented batch
+ *   form).
  * - Log API: `[{"common": {"attributes"}, "logs": [{timestamp, message, attributes}]}]`.
  */
 import type { NewRelicEvent, NewRelicLog, NewRelicMetric } from '../../mapping/shapes.ts';
@@ -112,7 +113,10 @@ export function packGroups(groups: readonly Group[], maxBytes: number): BuiltPay
   return { bodies, itemCounts, invalid };
 }
 
-/** A metric's value as the Metric API needs it: a finite number (booleans as 1/0, §7 #14). */
+/**
+ * A metric's value as the Metric API needs it: a finite number (booleans as 1/0,
+ * docs/reference/new-relic.md#metric-api-payload).
+ */
 function metricValue(metric: MetricInput): number | undefined {
   const value: unknown = metric.value;
   if (typeof value === 'boolean') return value ? 1 : 0;

@@ -1,5 +1,6 @@
 /**
- * The HTTP listener that serves the Prometheus registry at GET /metrics (outputs.md §2.1).
+ * The HTTP listener that serves the Prometheus registry at GET /metrics
+ * (docs/reference/prometheus.md#endpoints).
  *
  * Upstream runs two listeners (prometheus.host:port and, for Node.js metrics, 9001) that
  * serve the same registry; call this once per listener with the same sink. `extraRoutes`
@@ -10,7 +11,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { PrometheusSink } from './prometheus-sink.ts';
 
 export interface MetricsServerOptions {
-  /** Bind address (`prometheus.host`); absent: 0.0.0.0 (config-and-ops.md §3.14). */
+  /** Bind address (`prometheus.host`); absent: 0.0.0.0 (docs/reference/configuration.md#prometheus). */
   host?: string;
   /** `prometheus.port`; default 9842. 0 lets the OS choose. */
   port?: number;
@@ -33,7 +34,8 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const { sink, log } = options;
   const host = options.host ?? '0.0.0.0';
   const port = options.port ?? DEFAULT_PROMETHEUS_PORT;
-  // Upstream disables the keep-alive timeout (§2.1) so a scraper can keep its connection.
+  // Upstream disables the keep-alive timeout (docs/reference/prometheus.md#endpoints) so a scraper
+  // can keep its connection.
   const app = Fastify({ logger: false, keepAliveTimeout: 0, forceCloseConnections: true });
 
   app.get('/metrics', async (_request, reply) => {

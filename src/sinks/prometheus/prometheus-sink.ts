@@ -2,16 +2,16 @@
  * The Prometheus sink: a prom-client registry whose Butler SOS gauges are fed by scope.
  *
  * Upstream sets prom-client gauges and never removes a series, so a server or virtual proxy
- * that disappears keeps exporting its last values forever (outputs.md §2.3). Here every
- * publisher owns a *scope* (e.g. one per server, one per server + virtual proxy) and each
- * `publish(scope, samples)` replaces everything that scope published before, so vanished
- * series vanish from the scrape too. An optional expiry drops scopes that were not
- * refreshed for a while (a server that stops answering).
+ * that disappears keeps exporting its last values forever
+ * (docs/reference/prometheus.md#staleness-and-expiry). Here every publisher owns a *scope* (e.g.
+ * one per server, one per server + virtual proxy) and each `publish(scope, samples)` replaces
+ * everything that scope published before, so vanished series vanish from the scrape too. An
+ * optional expiry drops scopes that were not refreshed for a while (a server that stops answering).
  *
  * prom-client's Gauge fixes its label names when it is created, but the server labels
- * depend on each server's `serverTags` (outputs.md §2.2). So each metric name is registered
- * as a small custom metric object whose values are computed at scrape time from the scope
- * store; prom-client's registry only calls `get()` on it and formats the exposition text
+ * depend on each server's `serverTags` (docs/reference/prometheus.md#labels). So each metric name
+ * is registered as a small custom metric object whose values are computed at scrape time from the
+ * scope store; prom-client's registry only calls `get()` on it and formats the exposition text
  * (escaping included), the same path its own metrics take.
  */
 import { collectDefaultMetrics, type Metric, Registry } from 'prom-client';
@@ -28,7 +28,10 @@ export type Collector = () => CollectedSample[] | Promise<CollectedSample[]>;
 
 export interface PrometheusSinkOptions {
   log: Logger;
-  /** Register prom-client's default Node.js/process metrics (upstream exposes them, §2.4). */
+  /**
+   * Register prom-client's default Node.js/process metrics (upstream exposes them,
+   * docs/reference/prometheus.md#process-metrics).
+   */
   collectDefaultMetrics?: boolean;
   /** Drop a scope not published again within this many ms. Absent: scopes never expire. */
   scopeExpiryMs?: number;
@@ -48,7 +51,8 @@ export interface PrometheusSink {
   readonly registry: Registry;
   /**
    * Registers metric names (with HELP) before any sample exists, so that the exposition
-   * order is this order and a metric with no samples still prints HELP/TYPE (§2.2).
+   * order is this order and a metric with no samples still prints HELP/TYPE
+   * (docs/reference/prometheus.md#metric-types-and-order).
    */
   declare(metrics: ReadonlyArray<{ name: string; help: string }>): void;
   /** Replaces all series previously published under `scope` with `samples`. */

@@ -1,5 +1,5 @@
 /**
- * Reads app ids and names from the QRS (sense-inputs.md §5.1) into the AppNameTable.
+ * Reads app ids and names from the QRS (docs/reference/sense-apis.md#app-list-request) into the AppNameTable.
  */
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../../logging/logger.ts';
@@ -16,7 +16,7 @@ export interface AppNamesPollerOptions {
   hostIP: string;
   client: SenseClient;
   table: AppNameTable;
-  /** Upstream has none (a hung call never ends); §13.1 item 5 recommends one. */
+  /** Upstream has none, so a hung call never ends (docs/reference/sense-apis.md#the-https-client). */
   timeoutMs: number;
   tracker: PollFailureTracker;
   onRecord(record: AppNamesRecord | FailedPollRecord): void;

@@ -1,5 +1,5 @@
 /**
- * The in-memory app-name table (sense-inputs.md §5.2): replaced atomically after a
+ * The in-memory app-name table (docs/reference/sense-apis.md#app-name-table): replaced atomically after a
  * successful extraction, kept as is after a failure (empty until the first success).
  */
 import type { AppNameEntry, AppNameLookup } from '../../records/app-names.ts';

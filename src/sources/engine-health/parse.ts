@@ -1,10 +1,10 @@
 /**
- * Engine healthcheck body → EngineHealthRecord (sense-inputs.md §3.2–§3.3).
+ * Engine healthcheck body → EngineHealthRecord (docs/reference/sense-apis.md#engine-healthcheck).
  *
  * Upstream trusts the body and crashes or skips destinations when a part is missing
- * (§13.1 item 9). Here numbers that are missing or not finite become `undefined`
- * (mappings leave them out), missing doc arrays become empty, and the caller is told
- * which paths were missing so it can warn once per server.
+ * (docs/reference/sense-apis.md#missing-healthcheck-fields). Here numbers that are missing or not
+ * finite become `undefined` (mappings leave them out), missing doc arrays become empty, and the
+ * caller is told which paths were missing so it can warn once per server.
  */
 import type { AppNameLookup } from '../../records/app-names.ts';
 import type { DocList, EngineHealthRecord } from '../../records/engine-health.ts';

@@ -1,5 +1,5 @@
 /**
- * Polls one server's engine healthcheck (sense-inputs.md §3.1) and emits an
+ * Polls one server's engine healthcheck (docs/reference/sense-apis.md#healthcheck-request) and emits an
  * EngineHealthRecord or a FailedPollRecord.
  */
 import type { Logger } from '../../logging/logger.ts';

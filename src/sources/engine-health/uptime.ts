@@ -1,8 +1,8 @@
 /**
- * The engine uptime text of `sense_server.uptime` (outputs.md §1.6.1), quirks included:
- * `started` is read as local time (its offset ignored) and the hour part is read from a
- * local-time Date built from the elapsed milliseconds, so it is shifted by the host's
- * UTC offset, exactly as upstream. Dashboards show this text as is.
+ * The engine uptime text of `sense_server.uptime` (docs/reference/influxdb.md#engine-uptime-text),
+ * quirks included: `started` is read as local time (its offset ignored) and the hour part is read
+ * from a local-time Date built from the elapsed milliseconds, so it is shifted by the host's UTC
+ * offset, exactly as upstream. Dashboards show this text as is.
  */
 export function engineUptimeText(started: unknown, nowMs: number): string {
   if (typeof started !== 'string' || started.length < 15) return '';

@@ -1,5 +1,6 @@
 /**
- * Log-event categorisation (config-and-ops.md §18, sense-inputs.md §8.7).
+ * Log-event categorisation (docs/reference/runtime.md#log-event-categorisation,
+ * docs/reference/udp-events.md#log-event-categorisation).
  *
  * Rules are normalised once at start-up (trimmed, lower-cased `logLevel`, `action`, filter
  * `type`; null lists treated as empty), then evaluated per event without allocation on the

@@ -1,5 +1,6 @@
 /**
- * Field-level rules shared by the log-event and user-event parsers (sense-inputs.md §8.3).
+ * Field-level rules shared by the log-event and user-event parsers
+ * (docs/reference/udp-events.md#field-rules).
  *
  * Hand-written loops rather than regular expressions: these run for every field of every
  * datagram (tens of thousands per second), and a char-code scan with an early exit is
@@ -118,7 +119,7 @@ function digitsAt(value: string, from: number, count: number): boolean {
 export function isoTimestampOrEmpty(value: string): string {
   const len = value.length;
   if (len === 24) {
-    // 20250314T101512.345+0100
+    // 20241105T083015.120+0100
     const sign = value.charCodeAt(19);
     return digitsAt(value, 0, 8) &&
       value.charCodeAt(8) === 0x54 &&
@@ -131,7 +132,7 @@ export function isoTimestampOrEmpty(value: string): string {
       : '';
   }
   if (len === 28) {
-    // 2025-03-14T10:21:00.000+0100
+    // 2024-11-05T09:59:59.999+0100
     const sign = value.charCodeAt(23);
     return digitsAt(value, 0, 4) &&
       value.charCodeAt(4) === 0x2d &&
@@ -159,7 +160,7 @@ export function isoTimestampOrEmpty(value: string): string {
  */
 export function localTimestampOrEmpty(value: string): string {
   if (value.length === 23) {
-    // 2025-03-14 10:15:12,345
+    // 2024-11-05 08:30:15,120
     return digitsAt(value, 0, 4) &&
       value.charCodeAt(4) === 0x2d &&
       digitsAt(value, 5, 2) &&
@@ -191,8 +192,8 @@ export function trimLineEnd(text: string): string {
 }
 
 /**
- * User normalisation (sense-inputs.md §8.3): `dir\id` when both parts are present; else
- * split a received `user_full` (scheduler only) into its parts; else "".
+ * User normalisation (docs/reference/udp-events.md#user-normalisation): `dir\id` when both parts
+ * are present; else split a received `user_full` (scheduler only) into its parts; else "".
  */
 export function normaliseUser(
   directory: string,

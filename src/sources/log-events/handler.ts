@@ -1,7 +1,8 @@
 /**
- * The log-event pipeline for one datagram (sense-inputs.md §8.3): source gate, parse,
- * engine performance monitor, counting, categorisation, then `emit` of the finished record.
- * Plug `handle` into the UDP listener's `onDatagram`; `emit` is where the router takes over.
+ * The log-event pipeline for one datagram
+ * (docs/reference/udp-events.md#dispatch-and-general-rules): source gate, parse, engine performance
+ * monitor, counting, categorisation, then `emit` of the finished record. Plug `handle` into the UDP
+ * listener's `onDatagram`; `emit` is where the router takes over.
  */
 import type { EventCounters } from '../../records/event-counts.ts';
 import type { LogEventRecord, LogEventRejection, LogEventSource } from '../../records/log-event.ts';
@@ -12,7 +13,7 @@ import { sanitise, trimLineEnd } from './fields.ts';
 import { markerSource, parseLogEventDatagram } from './parse.ts';
 import { compilePerfFilter, type MonitorFilterConfig } from './perf-monitor.ts';
 
-/** Upstream config keys under `logEvents`, plus the collaborators the lead wires in. */
+/** Upstream config keys under `logEvents`, plus the collaborators the agent passes in. */
 export interface LogEventHandlerOptions extends UdpEventHandlerOptions<LogEventRecord> {
   source: Record<'engine' | 'proxy' | 'repository' | 'scheduler' | 'qixPerf', { enable: boolean }>;
   categorise?: CategoriseConfig | null;
@@ -91,7 +92,7 @@ export function createLogEventHandler(opts: LogEventHandlerOptions): LogEventHan
       const source = markerSource(trimLineEnd(semi === -1 ? text : text.slice(0, semi)));
       if (source === undefined) {
         counters?.count('log', 'Unknown', 'Unknown', 'Unknown');
-        reject(text.length === 0 ? 'empty' : 'unknown_marker', text);
+        reject(trimLineEnd(text).length === 0 ? 'empty' : 'unknown_marker', text);
         return;
       }
       if (!enabled.has(source)) {

@@ -1,5 +1,5 @@
 /**
- * Log-event datagram parser (sense-inputs.md §8.3–§8.6): one UDP datagram's text → one
+ * Log-event datagram parser (docs/reference/udp-events.md#log-events): one UDP datagram's text → one
  * typed record, or a reason for rejecting it. Pure: no config, no I/O, no clock.
  *
  * Deliberate differences from upstream v14 (each covered by a test):
@@ -41,7 +41,10 @@ export interface ParseLogEventOptions {
   appNameOf?: ((appId: string) => string | undefined) | undefined;
 }
 
-/** The raw (unsanitised) values the engine performance monitor filters on (§8.6). */
+/**
+ * The raw (unsanitised) values the engine performance monitor filters on
+ * (docs/reference/udp-events.md#engine-performance-monitor-filters).
+ */
 export interface PerfFilterValues {
   appId: string;
   appName: string;
@@ -63,7 +66,10 @@ const MARKERS: ReadonlyMap<string, LogEventSource> = new Map([
   ['/qseow-qix-perf/', 'qseow-qix-perf'],
 ]);
 
-/** Fields per layout (sense-inputs.md §8.4, §8.6). */
+/**
+ * Fields per layout (docs/reference/udp-events.md#log-event-layouts,
+ * docs/reference/udp-events.md#engine-performance-layout).
+ */
 export const LAYOUT_FIELD_COUNT: Readonly<Record<LogEventSource, number>> = {
   'qseow-engine': 19,
   'qseow-proxy': 16,

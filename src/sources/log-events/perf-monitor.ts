@@ -1,7 +1,8 @@
 /**
- * Engine performance monitor filters (config-and-ops.md §19, sense-inputs.md §8.6): decide
- * whether a qix-perf event is accepted. Compiled once from the config (null lists = empty,
- * object-id lists accept both `- X` and `- objectId: X`), evaluated per event.
+ * Engine performance monitor filters (docs/reference/runtime.md#engine-performance-filters,
+ * docs/reference/udp-events.md#engine-performance-monitor-filters): decide whether a qix-perf event
+ * is accepted. Compiled once from the config (null lists = empty, object-id lists accept both `- X`
+ * and `- objectId: X`), evaluated per event.
  *
  * Upstream semantics kept on purpose: an include/exclude entry with neither `appId` nor
  * `appName` matches every app (config validation should warn about it); all comparisons

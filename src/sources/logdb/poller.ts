@@ -1,13 +1,13 @@
 /**
- * Sense log database poller (sense-inputs.md §6; upstream ≤ v10, described in the
- * product's docs). Every `pollingInterval` ms it reads warnings, errors and fatals of the
- * last `queryPeriod` from `QLogs.public.log_entries` and emits each row exactly once.
+ * Sense log database poller (docs/reference/sense-apis.md#qlogs-log-database; upstream ≤ v10,
+ * described in the product's docs). Every `pollingInterval` ms it reads warnings, errors and fatals
+ * of the last `queryPeriod` from `QLogs.public.log_entries` and emits each row exactly once.
  *
- * Fixed compared with upstream (sense-inputs.md §13.5): rows are de-duplicated by id across
- * polls (upstream re-read each row about five times), the level list and the period are
- * query parameters (never SQL text), no level selected is a startup error, a row with a
- * null or odd payload is emitted with an empty message instead of aborting the poll, and
- * a poll still running when the next is due makes that tick skip.
+ * Fixed compared with upstream (docs/reference/sense-apis.md#edge-cases-of-the-log-database): rows
+ * are de-duplicated by id across polls (upstream re-read each row about five times), the level list
+ * and the period are query parameters (never SQL text), no level selected is a startup error, a row
+ * with a null or odd payload is emitted with an empty message instead of aborting the poll, and a
+ * poll still running when the next is due makes that tick skip.
  *
  * De-duplication: a set of emitted ids bounded to `seenCapacity`; ids evicted from it
  * raise a floor below which rows count as seen. Rows committed out of id order (concurrent

@@ -1,7 +1,7 @@
 /**
- * Proxy session list → ProxySessionsRecord (sense-inputs.md §4.3).
+ * Proxy session list → ProxySessionsRecord (docs/reference/sense-apis.md#proxy-session-derived-values).
  * Missing `UserDirectory`/`UserId`/`SessionId` become empty strings (upstream wrote the
- * text `undefined`; §13.1 item 17 recommends empty strings).
+ * text `undefined`).
  */
 import type { ProxySessionDetail, ProxySessionsRecord } from '../../records/proxy-sessions.ts';
 import type { ServerIdentity } from '../../records/server.ts';

@@ -1,7 +1,7 @@
 /**
  * Polls the proxy sessions of one server, one virtual proxy after the other
- * (sense-inputs.md §4.1), emitting one ProxySessionsRecord or FailedPollRecord per
- * virtual proxy. A failing virtual proxy does not stop the others.
+ * (docs/reference/sense-apis.md#proxy-session-request), emitting one ProxySessionsRecord or
+ * FailedPollRecord per virtual proxy. A failing virtual proxy does not stop the others.
  */
 import type { FailedPollRecord, PollFailure } from '../../records/failed-poll.ts';
 import type { ProxySessionsRecord } from '../../records/proxy-sessions.ts';
@@ -27,8 +27,9 @@ export interface ProxySessionsPollerOptions {
 
 /**
  * `/` → `` (default proxy); otherwise the prefix with one leading and no trailing slash.
- * Upstream builds the URL verbatim, so `hdr` or `/hdr/` gave 404s (sense-inputs.md §13.1
- * item 18); the tag value keeps the configured string.
+ * Upstream builds the URL verbatim, so `hdr` or `/hdr/` gave 404s
+ * (docs/reference/sense-apis.md#proxy-session-request); the tag value keeps the configured
+ * string.
  */
 export function virtualProxyPath(virtualProxy: string): string {
   const trimmed = virtualProxy.trim().replace(/^\/+/, '').replace(/\/+$/, '');

@@ -1,7 +1,7 @@
 /**
- * The user-event pipeline for one datagram (sense-inputs.md §9.2): parse, count, exclude
- * users, then `emit` the finished record. Plug `handle` into the UDP listener's
- * `onDatagram`; `emit` is where the router takes over.
+ * The user-event pipeline for one datagram (docs/reference/udp-events.md#user-event-parsing):
+ * parse, count, exclude users, then `emit` the finished record. Plug `handle` into the UDP
+ * listener's `onDatagram`; `emit` is where the router takes over.
  */
 import type { UserEventRecord, UserEventRejection } from '../../records/user-event.ts';
 import { createRateLimitedLog } from '../../udp/drop-log.ts';

@@ -1,6 +1,7 @@
 /**
- * User-event datagram parser (sense-inputs.md §9.2): one UDP datagram's text → one typed
- * record, or a reason for rejecting it. Pure apart from a bounded user-agent cache.
+ * User-event datagram parser (docs/reference/udp-events.md#user-event-parsing): one UDP datagram's
+ * text → one typed record, or a reason for rejecting it. Pure apart from a bounded user-agent
+ * cache.
  *
  * Deliberate differences from upstream v14 (each covered by a test):
  * - Datagrams with fewer than the layout's 8 fields are rejected (v14 forwards them with

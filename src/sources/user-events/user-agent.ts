@@ -1,7 +1,7 @@
 /**
- * User-agent parsing with ua-parser-js 1.x (MIT; sense-inputs.md §9.3). Upstream v14 used
- * 2.x, whose names differ in one case that reaches stored data: 1.x says `Mac OS` where 2.x
- * says `macOS`; we rename it so stored tags match v14.
+ * User-agent parsing with ua-parser-js 1.x (MIT; docs/reference/udp-events.md#user-agent-parsing).
+ * Upstream v14 used 2.x, whose names differ in one case that reaches stored data: 1.x says `Mac OS`
+ * where 2.x says `macOS`; we rename it so stored tags match v14.
  *
  * Sessions from one browser repeat the same string, so results are cached (bounded).
  */

@@ -1,21 +1,28 @@
 /**
  * What the reference says the agent writes for polled Sense data, transcribed by hand from
- * /work/shared/reference/outputs.md (the section is named on each table). These are the
- * test's expectations: they are deliberately NOT imported from src/mapping, so a mapping
- * bug makes the integration tests fail instead of agreeing with itself.
+ * docs/reference/influxdb.md, docs/reference/prometheus.md, docs/reference/mqtt.md and
+ * docs/reference/new-relic.md (the section is named on each table). These are the test's
+ * expectations: they are deliberately NOT imported from src/mapping, so a mapping bug makes the
+ * integration tests fail instead of agreeing with itself.
  */
 
-/** Field type notation of outputs.md §0, per InfluxDB version. */
+/** Field type notation of docs/reference/influxdb.md#field-types-per-version, per InfluxDB version. */
 export type RefType = 'int' | 'uint' | 'float' | 'string' | 'bool';
 export type PerVersion = readonly [v1: RefType | null, v2: RefType | null, v3: RefType | null];
 
-/** Server tags, "ST" (§0): host without port, server_name, server_description, serverTags keys. */
+/**
+ * Server tags, "ST" (docs/reference/destinations.md#server-tags): host without port, server_name,
+ * server_description, serverTags keys.
+ */
 export const SERVER_TAGS = ['host', 'server_name', 'server_description', 'server_group'] as const;
 
-/** Extra tags of every proxy-session measurement (§1.6.2). */
+/** Extra tags of every proxy-session measurement (docs/reference/influxdb.md#proxy-sessions). */
 export const SESSION_TAGS = ['user_session_virtual_proxy', 'user_session_host'] as const;
 
-/** Engine health measurements and field types v1/v2/v3 (§1.6.1, §1.9). */
+/**
+ * Engine health measurements and field types v1/v2/v3 (docs/reference/influxdb.md#engine-health,
+ * docs/reference/influxdb.md#differences-between-versions).
+ */
 export const HEALTH_FIELDS: Record<string, Record<string, PerVersion>> = {
   sense_server: {
     version: ['string', 'string', 'string'],
@@ -56,7 +63,10 @@ export const HEALTH_FIELDS: Record<string, Record<string, PerVersion>> = {
   saturated: { saturated: ['bool', 'bool', 'bool'] },
 };
 
-/** Proxy-session measurements and field types v1/v2/v3; null = not written (§1.6.2). */
+/**
+ * Proxy-session measurements and field types v1/v2/v3; null = not written
+ * (docs/reference/influxdb.md#proxy-sessions).
+ */
 export const SESSION_FIELDS: Record<string, Record<string, PerVersion>> = {
   user_session_summary: {
     session_count: ['int', 'uint', 'int'],
@@ -73,10 +83,13 @@ export const SESSION_FIELDS: Record<string, Record<string, PerVersion>> = {
   },
 };
 
-/** Per-session tags of `user_session_details` (§1.6.2), on top of ST and SESSION_TAGS. */
+/**
+ * Per-session tags of `user_session_details` (docs/reference/influxdb.md#proxy-sessions), on top of
+ * ST and SESSION_TAGS.
+ */
 export const SESSION_DETAIL_TAGS = ['user_session_id', 'user_session_user_directory', 'user_session_user_id'];
 
-/** `butler_sos_errors` (§1.6.9): tags and field types v1/v2/v3. */
+/** `butler_sos_errors` (docs/reference/influxdb.md#error-events): tags and field types v1/v2/v3. */
 export const ERROR_TAGS_ALWAYS = ['error_type', 'server_name'] as const;
 /** Tags that may appear (when known / for proxy polls / when given). */
 export const ERROR_TAGS_ALLOWED = [
@@ -98,7 +111,7 @@ export const ERROR_FIELDS: Record<string, PerVersion> = {
   remote_port: ['float', 'int', 'int'],
   syscall: ['string', 'string', 'string'],
 };
-/** `error_category` values in rule order (§1.6.9). */
+/** `error_category` values in rule order (docs/reference/influxdb.md#error-events). */
 export const ERROR_CATEGORIES = [
   'timeout',
   'connection_refused',
@@ -116,8 +129,9 @@ export const ERROR_CATEGORIES = [
 ] as const;
 
 /**
- * Prometheus metrics in registration order, all gauges, with their verbatim HELP (§2.2).
- * The last one is the proxy-session gauge; the others are set from the healthcheck.
+ * Prometheus metrics in registration order, all gauges, with their verbatim HELP
+ * (docs/reference/prometheus.md#sense-metrics). The last one is the proxy-session gauge; the others
+ * are set from the healthcheck.
  */
 export const PROM_METRICS: readonly (readonly [name: string, help: string])[] = [
   ['butlersos_apps_calls', 'Total number of requests made to the Qlik Sense engine.'],
@@ -171,10 +185,13 @@ export const PROM_METRICS: readonly (readonly [name: string, help: string])[] = 
 ];
 export const PROM_HEALTH_METRICS = PROM_METRICS.slice(0, -1).map(([name]) => name);
 export const PROM_SESSION_METRIC = 'butlersos_user_session_total';
-/** Extra labels (§2.2): metadata carries the engine's start and version. */
+/** Extra labels (docs/reference/prometheus.md#labels): metadata carries the engine's start and version. */
 export const PROM_METADATA_LABELS = ['engine_started', 'engine_version'] as const;
 
-/** MQTT health topics under `<baseTopic><host without port>` (§3.2), table order. */
+/**
+ * MQTT health topics under `<baseTopic><host without port>` (docs/reference/mqtt.md#engine-health),
+ * table order.
+ */
 export const MQTT_HEALTH_TOPICS = [
   'version',
   'started',
@@ -199,7 +216,7 @@ export const MQTT_HEALTH_TOPICS = [
   'cache/hit_ratio',
   'saturated',
 ] as const;
-/** Health topics whose payload is `String(number)` (§3.2). */
+/** Health topics whose payload is `String(number)` (docs/reference/mqtt.md#engine-health). */
 export const MQTT_NUMERIC_TOPICS = [
   'mem/comitted',
   'mem/allocated',
@@ -219,7 +236,10 @@ export const MQTT_NUMERIC_TOPICS = [
   'cache/hit_ratio',
 ] as const;
 
-/** New Relic engine-health metric names with every switch on, in table order (§4.2). */
+/**
+ * New Relic engine-health metric names with every switch on, in table order
+ * (docs/reference/new-relic.md#engine-health-metrics).
+ */
 export const NR_HEALTH_METRICS = [
   'qs_memCommited',
   'qs_memAllocated',

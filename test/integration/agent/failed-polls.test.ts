@@ -1,13 +1,15 @@
 /**
- * Failed polls through the whole agent (issue 3, outputs.md §1.6.9, §2.3, §5.4): the
- * simulator's servers fail in different ways ('refuse', 'http500', 'timeout', then a change
- * of cause, then recovery) while the agent writes to a real InfluxDB 1.x. Checked:
+ * Failed polls through the whole agent (docs/reference/influxdb.md#error-events,
+ * docs/reference/prometheus.md#staleness-and-expiry,
+ * docs/reference/destinations.md#error-tracking-and-failed-polls): the simulator's servers fail in
+ * different ways ('refuse', 'http500', 'timeout', then a change of cause, then recovery) while the
+ * agent writes to a real InfluxDB 1.x. Checked:
  *
  * - each failing poll target is logged once per state change (first failure, change of
  *   cause) naming the server and the cause, repeats are not logged again at that level,
  *   and the recovery is logged;
- * - every failed poll becomes one `butler_sos_errors` point with the §1.6.9 tags, fields,
- *   v1 field types and error categories;
+ * - every failed poll becomes one `butler_sos_errors` point with the
+ *   docs/reference/influxdb.md#error-events tags, fields, v1 field types and error categories;
  *
  * (What happens to the Prometheus series of a failing server is prometheus-expiry.test.ts.)
  */
@@ -35,11 +37,14 @@ import {
 const POLL_MS = 1000;
 /** The agent's Sense request timeout (upstream's 5000 ms) plus room for the next polls. */
 const TIMEOUT_WAIT_MS = 20_000;
-/** error_type per failing poll kind (§5.4). */
+/** error_type per failing poll kind (docs/reference/destinations.md#error-tracking-and-failed-polls). */
 const HEALTH_API = 'HEALTH_API';
 const PROXY_API = 'PROXY_API';
 const APP_NAMES_EXTRACT = 'APP_NAMES_EXTRACT';
-/** The cause each failure mode must be described with, in logs and in error_category (§1.6.9). */
+/**
+ * The cause each failure mode must be described with, in logs and in error_category
+ * (docs/reference/influxdb.md#error-events).
+ */
 const CAUSES = {
   refuse: { category: 'connection_refused', log: /refused|ECONNREFUSED/i },
   http500: { category: 'http_5xx', log: /500/ },
@@ -116,7 +121,7 @@ describe('agent: failed polls are logged once per state change and written to bu
     await dropInfluxDatabase(services.influxdbUrl, db);
   });
 
-  it('writes one butler_sos_errors point per failed poll with the §1.6.9 tags, fields and v1 types', async () => {
+  it('writes one butler_sos_errors point per failed poll with the docs/reference/influxdb.md#error-events tags, fields and v1 types', async () => {
     const rows = await waitFor(async () => {
       const all = await errorRows();
       const enough =
@@ -126,18 +131,20 @@ describe('agent: failed polls are logged once per state change and written to bu
         rowsOf(all, erroring, PROXY_API).length >= 6 &&
         all.filter((r) => r.error_type === APP_NAMES_EXTRACT).length >= 2 &&
         rowsOf(all, hanging, HEALTH_API).length >= 1 &&
-        // Virtual proxies are polled one after the other (§1.6.2): the second times out 5 s later.
+        // Virtual proxies are polled one after the other
+        // (docs/reference/destinations.md#schedules): the second times out 5 s later.
         new Set(rowsOf(all, hanging, PROXY_API).map((r) => r.virtual_proxy)).size === VIRTUAL_PROXIES.length;
       return enough ? all : undefined;
     }, TIMEOUT_WAIT_MS);
 
-    // Field keys and their v1 types: a subset of the §1.6.9 table, always error_count and
-    // error_category; numbers are floats in v1 (unschema'd measurement, §1.4).
+    // Field keys and their v1 types: a subset of the docs/reference/influxdb.md#error-events table,
+    // always error_count and error_category; numbers are floats in v1 (unschema'd measurement,
+    // docs/reference/influxdb.md#field-types-per-version).
     const fieldSeries = await queryInflux(services.influxdbUrl, db, 'SHOW FIELD KEYS FROM butler_sos_errors');
     const fieldTypes = Object.fromEntries((fieldSeries[0]?.values ?? []).map(([k, t]) => [String(k), t]));
     for (const [field, type] of Object.entries(fieldTypes)) {
       const reference = ERROR_FIELDS[field];
-      assert.ok(reference, `field ${field} is in the §1.6.9 table`);
+      assert.ok(reference, `field ${field} is in the docs/reference/influxdb.md#error-events table`);
       assert.equal(type, INFLUX1_TYPE[reference[0] as RefType], `v1 type of ${field}`);
     }
     for (const field of ['error_count', 'error_category', 'http_status'])
@@ -154,7 +161,7 @@ describe('agent: failed polls are logged once per state change and written to bu
       assert.ok((ERROR_CATEGORIES as readonly string[]).includes(String(row.error_category)));
     }
 
-    // A failed QRS app list: server_name is appNames.hostIP (§1.6.9).
+    // A failed QRS app list: server_name is appNames.hostIP (docs/reference/influxdb.md#error-events).
     for (const row of rows.filter((r) => r.error_type === APP_NAMES_EXTRACT)) {
       assert.equal(row.server_name, sim.qrsHost);
       assert.equal(row.error_category, 'http_5xx');
@@ -169,10 +176,11 @@ describe('agent: failed polls are logged once per state change and written to bu
     for (const [server, mode] of expectations) {
       for (const row of rowsOf(rows, server, HEALTH_API)) {
         assert.equal(row.error_category, CAUSES[mode].category, `${server.serverName} health`);
-        // host includes the port (§1.6.9); no virtual proxy on health polls.
+        // host includes the port (docs/reference/influxdb.md#error-events); no virtual proxy on health polls.
         assert.equal(row.host, server.engineHost);
         assert.equal(row.virtual_proxy, null);
-        // origin + pathname of the healthcheck (sense-inputs.md §3.1), no query string.
+        // origin + pathname of the healthcheck (docs/reference/sense-apis.md#healthcheck-request),
+        // no query string.
         assert.equal(row.request_url, `https://${server.engineHost}/engine/healthcheck`);
       }
       const proxyRows = rowsOf(rows, server, PROXY_API);
@@ -185,7 +193,7 @@ describe('agent: failed polls are logged once per state change and written to bu
       }
       for (const row of [...rowsOf(rows, server, HEALTH_API), ...proxyRows]) {
         if (mode === 'refuse') {
-          // Socket errors carry the OS code and the remote end (§1.6.9).
+          // Socket errors carry the OS code and the remote end (docs/reference/influxdb.md#error-events).
           assert.equal(row.error_code, 'ECONNREFUSED');
           assert.equal(row.syscall, 'connect');
           assert.equal(row.remote_port, Number(String(row.host).split(':')[1]));

@@ -1,6 +1,7 @@
 /**
- * Upstream's second Prometheus endpoint (config-and-ops.md §3.14): Node.js process metrics
- * only, on prometheus.nodeMetricsHost:nodeMetricsPort, next to the Butler SOS endpoint.
+ * Upstream's second Prometheus endpoint (docs/reference/prometheus.md#node-metrics-endpoint):
+ * Node.js process metrics only, on prometheus.nodeMetricsHost:nodeMetricsPort, next to the Butler
+ * SOS endpoint.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -8,7 +8,8 @@
  *   VictoriaMetrics' `/api/v2/write`.
  *
  * Every name, tag/label key and field type is checked against the tables transcribed from
- * reference/outputs.md in ./expected-outputs.ts (not against src/mapping).
+ * docs/reference/influxdb.md, docs/reference/prometheus.md, docs/reference/mqtt.md and
+ * docs/reference/new-relic.md in ./expected-outputs.ts (not against src/mapping).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -56,11 +57,17 @@ import {
 const POLL_MS = 1000;
 const VERSION = '9.8.7-test';
 const WAIT_MS = 20_000;
-/** Sense's compact ISO-8601 with offset, e.g. 20250310T060001.000+0100 (sense-inputs.md §3). */
+/**
+ * Sense's compact ISO-8601 with offset, e.g. 20241101T053044.812+0100
+ * (docs/reference/sense-apis.md#healthcheck-response).
+ */
 const STARTED = /^\d{8}T\d{6}\.\d{3}(Z|[+-]\d{4})$/;
 const sorted = (list: Iterable<string>) => [...list].sort();
 
-/** Tag keys per measurement (§1.3, §1.6.2). */
+/**
+ * Tag keys per measurement (docs/reference/influxdb.md#common-tags-per-data-kind,
+ * docs/reference/influxdb.md#proxy-sessions).
+ */
 const EXPECTED_TAGS: Record<string, string[]> = {
   ...Object.fromEntries(Object.keys(HEALTH_FIELDS).map((m) => [m, sorted(SERVER_TAGS)])),
   user_session_summary: sorted([...SERVER_TAGS, ...SESSION_TAGS]),
@@ -114,7 +121,10 @@ function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Splits an app-name list; v1 items are each wrapped in double quotes (§1.6.1). */
+/**
+ * Splits an app-name list; v1 items are each wrapped in double quotes
+ * (docs/reference/influxdb.md#app-name-lists).
+ */
 function nameItems(value: string, quoted: boolean): string[] {
   if (value === '') return [];
   if (!quoted) return value.split(',');
@@ -209,9 +219,11 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     await dropInfluxDatabase(services.influxdbUrl, db);
   });
 
-  // ---- InfluxDB 1.x (§1.6.1, §1.6.2, §1.9) ----
+  // ---- InfluxDB 1.x ----
+  // (docs/reference/influxdb.md#engine-health, docs/reference/influxdb.md#proxy-sessions,
+  // docs/reference/influxdb.md#differences-between-versions)
 
-  it('InfluxDB 1.x: measurements, field keys and field types as §1.6.1/§1.6.2 give them for v1', async () => {
+  it('InfluxDB 1.x: measurements, field keys and field types as docs/reference/influxdb.md gives them for v1', async () => {
     const want = namedTypes(expectedFieldTypes(1), INFLUX1_TYPE);
     const got = await waitFor(async () => {
       const series = await queryInflux(services.influxdbUrl, db, 'SHOW FIELD KEYS');
@@ -262,12 +274,12 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     assert.deepEqual(seen, expected);
     for (const s of sessions) {
       const server = sim.servers.find((x) => x.serverName === s.tags?.server_name);
-      // user_session_host keeps the port (§1.6.2).
+      // user_session_host keeps the port (docs/reference/influxdb.md#proxy-sessions).
       assert.equal(s.tags?.user_session_host, server?.proxyHost);
     }
   });
 
-  it('InfluxDB 1.x: app lists, quoted name lists and the uptime string as §1.6.1 describes', async () => {
+  it('InfluxDB 1.x: app lists, quoted name lists and the uptime string as docs/reference/influxdb.md#engine-health describes', async () => {
     const rows = await waitFor(async () => {
       const s = await queryInflux(
         services.influxdbUrl,
@@ -299,10 +311,12 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     assert.ok(uptime[0]?.values.length, 'sense_server has points');
   });
 
-  // ---- InfluxDB v2 and v3 through the fake server (§1.6.1, §1.6.2, §1.9) ----
+  // ---- InfluxDB v2 and v3 through the fake server ----
+  // (docs/reference/influxdb.md#engine-health, docs/reference/influxdb.md#proxy-sessions,
+  // docs/reference/influxdb.md#differences-between-versions)
 
   for (const version of [2, 3] as const) {
-    it(`InfluxDB v${version}: measurements, tag keys and field types as §1.6.1/§1.6.2/§1.9 give them`, async () => {
+    it(`InfluxDB v${version}: measurements, tag keys and field types as docs/reference/influxdb.md gives them`, async () => {
       const database = version === 2 ? v2.bucket : v3Database;
       const points = () => fakeInflux.points.filter((p) => p.database === database);
       await waitFor(() => {
@@ -321,7 +335,8 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
         sortKeys(Object.fromEntries(Object.entries(want).map(([m, f]) => [m, sortKeys(f)]))),
       );
       assert.deepEqual(sortKeys(tags), sortKeys(EXPECTED_TAGS));
-      // Every point carries every server tag, session points too (§1.6.2, §7 #5).
+      // Every point carries every server tag, session points too
+      // (docs/reference/influxdb.md#proxy-sessions, docs/reference/destinations.md#fixed).
       for (const point of points()) {
         assert.deepEqual(
           sorted(Object.keys(point.tags)),
@@ -336,7 +351,7 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
         refused.map((r) => `${r.method} ${r.path} ${r.status}`),
         [],
       );
-      // Name lists are unquoted in v2/v3 (§1.6.1).
+      // Name lists are unquoted in v2/v3 (docs/reference/influxdb.md#app-name-lists).
       for (const point of points().filter((p) => p.measurement === 'apps')) {
         const names = String(point.fields.in_memory_docs_names?.value);
         assert.doesNotMatch(names, /"/);
@@ -379,9 +394,9 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     }
   });
 
-  // ---- Prometheus (§2.2) ----
+  // ---- Prometheus (docs/reference/prometheus.md#sense-metrics) ----
 
-  it('/metrics: every §2.2 metric in table order, verbatim HELP, TYPE gauge', async () => {
+  it('/metrics: every docs/reference/prometheus.md#sense-metrics metric in table order, verbatim HELP, TYPE gauge', async () => {
     const text = await waitFor(async () => {
       const body = await (await fetch(`${agentA.metricsUrl}/metrics`)).text();
       const sessionSeries = body.split('\n').filter((l) => l.startsWith(`${PROM_SESSION_METRIC}{`));
@@ -403,7 +418,7 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     }
   });
 
-  it('Prometheus (real, scraping the agent): metric names, label names and values per §2.2', async () => {
+  it('Prometheus (real, scraping the agent): metric names, label names and values per docs/reference/prometheus.md#sense-metrics', async () => {
     const selector = `{instance="${metricsHostPort}",__name__=~"butlersos_.*"}`;
     const series = await waitFor(async () => {
       const result = await queryPrometheus(selector);
@@ -451,9 +466,9 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     );
   });
 
-  // ---- MQTT (§3.2, §3.3) ----
+  // ---- MQTT (docs/reference/mqtt.md#engine-health, docs/reference/mqtt.md#proxy-sessions) ----
 
-  it('MQTT: health topics and payloads per §3.2, session topics and pretty JSON per §3.3', async () => {
+  it('MQTT: health topics and payloads per docs/reference/mqtt.md#engine-health, session topics and pretty JSON per docs/reference/mqtt.md#proxy-sessions', async () => {
     // All simulated engines listen on 127.0.0.1 (OS-chosen ports), so <S> is the same.
     const hostPart = (hostPort: string) => hostPort.split(':')[0];
     const healthTopics = new Set(
@@ -509,9 +524,9 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
     }
   });
 
-  // ---- New Relic Metric API (§4.2) ----
+  // ---- New Relic Metric API (docs/reference/new-relic.md#engine-health-metrics) ----
 
-  it('New Relic: health and session metrics with the §4.2 names, attributes, interval and headers', async () => {
+  it('New Relic: health and session metrics with the docs/reference/new-relic.md#engine-health-metrics names, attributes, interval and headers', async () => {
     type Block = {
       common: { timestamp: number; 'interval.ms'?: number; attributes: Record<string, unknown> };
       metrics: { name: string; type: string; value: unknown; attributes?: Record<string, unknown> }[];
@@ -552,7 +567,10 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
         assert.equal(typeof metric.value, 'number', `${metric.name} is numeric`);
       }
       const saturated = block.metrics.find((m) => m.name === 'qs_engineSaturated');
-      assert.ok(saturated?.value === 0 || saturated?.value === 1, 'saturated sent as 1/0 (§7 #14)');
+      assert.ok(
+        saturated?.value === 0 || saturated?.value === 1,
+        'saturated sent as 1/0 (docs/reference/new-relic.md#engine-health-metrics)',
+      );
       // ST, then static attributes, then butlerSosVersion, in that order.
       assert.deepEqual(Object.keys(block.common.attributes), [...SERVER_TAGS, 'env', 'butlerSosVersion']);
       assert.equal(block.common.attributes.env, 'TEST');
@@ -580,7 +598,7 @@ describe('agent: simulator (3 servers × 2 virtual proxies) → every destinatio
 
   it('no errors were logged by the agents writing to InfluxDB 1.x/v2/v3, MQTT, New Relic', () => {
     // Agent D is left out: VictoriaMetrics has no /api/v2/orgs, so its bucket setup fails
-    // (logged, startup continues, §1.1) while its writes succeed.
+    // (logged, startup continues, docs/reference/influxdb.md#provisioning) while its writes succeed.
     for (const agent of agents.slice(0, 3)) {
       const errors = agent.lines.filter((l) => l.level === 'error');
       assert.deepEqual(

@@ -1,10 +1,10 @@
 /**
  * The Prometheus series of a server that stops answering, through the whole agent and a
  * real Prometheus scraping it. Upstream keeps exporting the last values forever
- * (outputs.md §2.3); issue 3 asks that "series of a server or virtual proxy that disappears
- * are removed instead of going stale forever". Checked: the failing server's health and
- * session series leave the scrape (Prometheus then marks them stale) within a few polling
- * intervals while the other servers' stay, and they come back when it answers again.
+ * (docs/reference/prometheus.md#staleness-and-expiry); here the series of a server or virtual
+ * proxy that disappears are removed instead of going stale forever. Checked: the failing
+ * server's health and session series leave the scrape (Prometheus then marks them stale) within a
+ * few polling intervals while the other servers' stay, and they come back when it answers again.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -51,8 +51,9 @@ describe('agent: Prometheus series of a server that stops answering', () => {
     }, 15_000);
 
     await gone.setFailure('refuse');
-    // Upstream keeps the last values forever (§2.3); issue 3 wants them removed. Give the
-    // agent 10 polling intervals to drop them from its scrape (Prometheus then marks them stale).
+    // Upstream keeps the last values forever (docs/reference/prometheus.md#staleness-and-expiry);
+    // the agent removes them. Give it 10 polling intervals to drop them from its scrape
+    // (Prometheus then marks them stale).
     await waitFor(
       async () => {
         const health = await queryPrometheus(ofGone('butlersos_cpu_total'));

@@ -1,5 +1,5 @@
 /**
- * `npm start` end to end (issue 7): the demo CLI as a child process (simulator of 3 Sense
+ * `npm start` end to end: the demo CLI as a child process (simulator of 3 Sense
  * servers + agent), checked from the outside the way an administrator would see it within a
  * minute: the banner, Prometheus engine values for every simulated server, and every web UI
  * page in headless Chromium (Debian's chromium driven by playwright-core) showing data that
@@ -23,7 +23,7 @@ import { freePort } from '../../support/services.ts';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SHOTS = join(REPO, 'test-results');
 const SERVERS = ['sense-node-1', 'sense-node-2', 'sense-node-3'];
-/** Issue 7: everything is visible "within a minute" of starting the demo. */
+/** The demo promises that everything is visible within a minute of starting it. */
 const MINUTE_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 /** Overview charts fed by the engine health poll. */

@@ -1,5 +1,5 @@
 /**
- * Fault tests of issue 5 against real services: the agent runs as a child process
+ * Delivery fault tests against real services: the agent runs as a child process
  * (test/support/agent-process.ts) with engine log events on a UDP port, writing to a private
  * InfluxDB 1.x or Mosquitto that the test kills and restarts. Every event carries a unique id
  * in its message, so "stored exactly once" is `rows == distinct == sent`.

@@ -1,5 +1,5 @@
 /**
- * Fault tests of issue 5 for a destination that answers badly rather than not at all: slow
+ * Delivery fault tests for a destination that answers badly rather than not at all: slow
  * writes, 5xx, a 4xx batch holding one bad point, and the disk spool's cap. The agent runs as
  * a child process (test/support/agent-process.ts), fed engine log events over UDP, each with
  * a unique id in its message, so "stored exactly once" is checkable point by point.

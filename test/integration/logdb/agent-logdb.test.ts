@@ -1,13 +1,15 @@
 /**
- * The log database poller through the whole agent (issue 6, sense-inputs.md §6): a private
- * PostgreSQL holds a `QLogs` database with the Sense table shape and a read-only user; the
- * agent (in this process) polls it every second with `logdb.enable: true`, one server of the
- * simulated cluster claims the host `sense-central` through `logDbHost`, and InfluxDB 1.x
- * (own database) and MQTT (own base topic) are on. Rows are inserted before the first poll
- * and again after several polls. Checked:
+ * The log database poller through the whole agent
+ * (docs/reference/sense-apis.md#qlogs-log-database): a private PostgreSQL holds a `QLogs`
+ * database with the Sense table shape and a read-only user; the agent (in this process) polls it
+ * every second with `logdb.enable: true`, one server of the simulated cluster claims the host
+ * `qscentral.northwind.test` through `logDbHost`, and InfluxDB 1.x (own database) and MQTT (own
+ * base topic) are on. Rows are inserted before the first poll and again after several polls.
+ * Checked:
  *
  * - InfluxDB `log_event_logdb`: exactly one point per matching warning / error / fatal row,
- *   with the §6 tags plus the server's tags, a string field `message`, and the entry time;
+ *   with the docs/reference/sense-apis.md#qlogs-rows-to-records tags plus the server's tags, a
+ *   string field `message`, and the entry time;
  * - INFO rows go nowhere (extractInfo is false);
  * - a row of a host no server claims is not in InfluxDB but is on MQTT;
  * - MQTT: `<baseTopic><process_host>/<process_name>/<level>` with the message as payload,
@@ -48,8 +50,8 @@ const READER_USER = 'qlogs_reader';
 const READER_PASSWORD = 'qlogs-reader-secret-4711';
 /** The minimum the poller accepts. */
 const POLL_MS = 1000;
-const CLAIMED_HOST = 'sense-central';
-const UNKNOWN_HOST = 'sense-stranger';
+const CLAIMED_HOST = 'qscentral.northwind.test';
+const UNKNOWN_HOST = 'qsnode-x.northwind.test';
 
 interface Row {
   id: string;

@@ -33,7 +33,8 @@ function healthMetrics(now: number): MetricInput[] {
       intervalMs: 30000,
     },
     { name: 'qs_cpuTotal', type: 'gauge', value: 3.5, timestampMs: now, attributes, intervalMs: 30000 },
-    // Upstream sends this as a JSON boolean; the Metric API needs a number (§7 #14).
+    // Upstream sends this as a JSON boolean; the Metric API needs a number
+    // (docs/reference/new-relic.md#engine-health-metrics).
     {
       name: 'qs_engineSaturated',
       type: 'gauge',

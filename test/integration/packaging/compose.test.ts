@@ -2,8 +2,9 @@
  * The docker-compose examples: the YAML parses, references only what exists (services,
  * volumes, bind-mounted files), wires ports and names consistently with the agent's config,
  * the agent's config passes `verify-config`, and every measurement, field, tag, metric and
- * label the Grafana dashboards query is one the agent writes (mapping modules, and
- * outputs.md §1.6 / §2.2 when ../shared/reference is present).
+ * label the Grafana dashboards query is one the agent writes: the mapping modules' field tables
+ * where they export them, else the names documented in docs/reference/influxdb.md and
+ * prometheus.md.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -17,7 +18,6 @@ import { ENGINE_HEALTH_PROM_METRICS, HEALTH_FIELDS } from '../../../src/mapping/
 import { PROXY_SESSIONS_PROM_METRICS, SESSION_FIELDS } from '../../../src/mapping/proxy-sessions.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const OUTPUTS_MD = join(ROOT, '..', 'shared', 'reference', 'outputs.md');
 const STACKS = ['influxdb-grafana', 'prometheus-grafana'] as const;
 
 type Doc = Record<string, unknown>;
@@ -210,7 +210,7 @@ function knownNames(): KnownNames {
   const metrics = new Set<string>(
     [...ENGINE_HEALTH_PROM_METRICS, ...PROXY_SESSIONS_PROM_METRICS].map((m) => m.name),
   );
-  // The server labels/tags (outputs.md §0 "ST"), the proxy-session ones, and the example configs' serverTags.
+  // The server labels/tags, the proxy-session ones, and the example configs' serverTags.
   const common = new Set([
     'host',
     'server_name',
@@ -226,48 +226,32 @@ function knownNames(): KnownNames {
     }
   }
 
-  // Identifiers the mapping modules write (measurement names, fields, tags) as string literals.
-  const mappingDir = join(ROOT, 'src', 'mapping');
-  const mappingLiterals = new Set<string>();
-  for (const f of readdirSync(mappingDir).filter((n) => n.endsWith('.ts'))) {
-    for (const m of readFileSync(join(mappingDir, f), 'utf8').matchAll(
-      /['"`]([A-Za-z_][A-Za-z0-9_]*)['"`]/g,
-    )) {
-      mappingLiterals.add(m[1]!);
-    }
+  // The documented names (docs/reference/influxdb.md, prometheus.md), written from the
+  // reference facts rather than from our mapping code: measurements of the index table, and
+  // per measurement every name in the sections that document it.
+  const influxDoc = readFileSync(join(ROOT, 'docs/reference/influxdb.md'), 'utf8');
+  const index = influxDoc.slice(
+    influxDoc.indexOf('\n## Measurements'),
+    influxDoc.indexOf('\n## Engine health'),
+  );
+  for (const row of index.split('\n').filter((line) => line.startsWith('| `'))) {
+    for (const name of backticked(row.split('|')[1]!)) measurements.add(name);
   }
-
-  // outputs.md: measurement index (§1.5), per-measurement sections (§1.6), metrics (§2.2).
-  const sections = new Map<string, Set<string>>();
-  if (existsSync(OUTPUTS_MD)) {
-    const md = readFileSync(OUTPUTS_MD, 'utf8');
-    const index = md.slice(md.indexOf('### 1.5'), md.indexOf('### 1.6'));
-    for (const row of index.split('\n').filter((l) => l.startsWith('| `'))) {
-      for (const m of backticked(row.split('|')[1]!)) measurements.add(m);
-    }
-    const detail = md.slice(md.indexOf('### 1.6'), md.indexOf('### 1.7'));
-    for (const section of detail.split('\n#### ').slice(1)) {
-      const heading = section.split('\n')[0]!;
-      const owners = [
-        ...backticked(heading),
-        ...[...section.matchAll(/\*\*`([a-z_]+)`\*\*/g)].map((m) => m[1]!),
-      ];
-      const members = new Set(backticked(section));
-      for (const owner of owners) sections.set(owner, new Set([...(sections.get(owner) ?? []), ...members]));
-    }
-    const prom = md.slice(md.indexOf('### 2.2'), md.indexOf('### 2.3'));
-    for (const row of prom.split('\n').filter((l) => l.startsWith('| `butlersos_'))) {
-      const cells = row.split('|');
-      for (const m of backticked(cells[1]!)) metrics.add(m);
-      for (const l of backticked(cells[2]!)) labels.add(l);
-    }
-  } else {
-    for (const literal of mappingLiterals) if (/_/.test(literal)) measurements.add(literal);
+  const sections = influxDoc.split(/\n## /).slice(1);
+  const documented = (measurement: string): Set<string> =>
+    new Set(sections.filter((text) => text.includes(`\`${measurement}\``)).flatMap(backticked));
+  const promDoc = readFileSync(join(ROOT, 'docs/reference/prometheus.md'), 'utf8');
+  for (const row of promDoc.split('\n').filter((line) => line.startsWith('| `butlersos_'))) {
+    for (const metric of backticked(row.split('|')[1]!)) metrics.add(metric);
+  }
+  const labelTable = promDoc.slice(promDoc.indexOf('\n## Labels'), promDoc.indexOf('\n## Metric types'));
+  for (const row of labelTable.split('\n').filter((line) => line.startsWith('| `'))) {
+    for (const label of backticked(row.split('|')[1]!)) labels.add(label);
   }
 
   return {
     measurements,
-    membersOf: (m) => new Set([...common, ...(exact.get(m) ?? sections.get(m) ?? mappingLiterals)]),
+    membersOf: (m) => new Set([...common, ...(exact.get(m) ?? documented(m))]),
     metrics,
     labels,
   };

@@ -72,16 +72,16 @@ function healthRecord(index: number, timeMs: number): EngineHealthRecord {
       serverDescription: SERVERS[index]!,
       serverTags: { qs_env: 'production' },
     }),
-    version: '14.187.4',
-    started: '20250310T060001.000Z',
+    version: '14.173.3',
+    started: '20241101T053044.812Z',
     uptime: '3 days, 4h 05m 06s',
     mem: { committed: 4000 + index, allocated: 5000, free: 12000 - index, totalPhysical: undefined },
     cpu: { total: 7 + index },
     session: { active: 3, total: 5 },
     apps: {
-      activeDocs: docs(['a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d']),
-      loadedDocs: docs(['a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d']),
-      inMemoryDocs: docs(['a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'b1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d']),
+      activeDocs: docs(['5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301']),
+      loadedDocs: docs(['5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301']),
+      inMemoryDocs: docs(['5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301', 'b43f9a27-6c15-4e80-a1d9-2f7e6c0b9a54']),
       calls: 1000 + timeMs / 1000,
       selections: 200,
     },
@@ -100,10 +100,10 @@ function sessionsRecord(index: number, virtualProxy: string, timeMs: number): Pr
     virtualProxy,
     userSessionHost: `sense${index + 1}.example.com:4243`,
     sessionCount: 2,
-    uniqueUsers: ['CORP\\anna', 'CORP\\peter'],
+    uniqueUsers: ['NORTHWIND\\lina.berg', 'NORTHWIND\\okafor'],
     sessions: [
-      { sessionId: '6c0c8f27-8f61-4d7f-9d1e-2b7c1f5a9e10', userDirectory: 'CORP', userId: 'anna' },
-      { sessionId: '7c0c8f27-8f61-4d7f-9d1e-2b7c1f5a9e10', userDirectory: 'CORP', userId: 'peter' },
+      { sessionId: '4eb7b0dd-b892-41a6-805a-43255831e559', userDirectory: 'NORTHWIND', userId: 'lina.berg' },
+      { sessionId: '9e4c1a06-2d7b-4f58-b3a9-5c8e0f6d2a71', userDirectory: 'NORTHWIND', userId: 'okafor' },
     ],
     raw: [],
   };
@@ -138,7 +138,7 @@ before(async () => {
   const opts = { receivedAtMs: now - 120_000, timeNsOffset: 0 };
   for (const text of [
     userSessionDatagram(),
-    userSessionDatagram({ command: 'Stop session', message: "Stop session for user 'CORP\\anna'" }),
+    userSessionDatagram({ command: 'Stop session', message: "Stop session for user 'NORTHWIND\\lina.berg'" }),
     userConnectionDatagram({
       message:
         "Websocket connection Opened for session 'x' UserAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'",

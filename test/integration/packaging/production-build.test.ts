@@ -2,8 +2,8 @@
  * The production build (scripts/build.ts → dist/app, what bin/butler-sos.js runs) and the
  * launcher's two processes (src/cli/launch.ts): the config is checked in a short-lived child
  * that hands it over, and the agent process never loads the YAML parser, the schema library,
- * the command-line parser or undici, which the product no longer uses (issue 4: idle RSS;
- * figures from bench/udp-e2e.ts).
+ * the command-line parser or undici, which the product no longer uses (idle RSS; figures
+ * from bench/udp-e2e.ts).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,12 +1,14 @@
 /**
  * The log4net appender files in sense-appenders/ must produce exactly the datagrams the agent
  * parses: each conversion pattern equals the simulator's layout (sim/datagrams.ts, which the
- * parser tests use), every Qlik token has its converter declared, ports, thresholds, filters
- * and loggers are those of sense-inputs.md §8.1 and §9.1. When the upstream appender files are
- * beside the repo (../shared/fixtures), their patterns must match ours too (wire compatibility).
+ * parser tests use), every Qlik token has its converter declared, and the ports, thresholds,
+ * filters and loggers are the documented ones
+ * (docs/reference/udp-events.md#sense-log-appenders). With the upstream compatibility corpus
+ * present, our patterns must also equal those of upstream's appender files, which Sense
+ * installations already run (wire compatibility).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +23,9 @@ import {
   USER_CONNECTION_LAYOUT,
   USER_SESSION_LAYOUT,
 } from '../../../sim/datagrams.ts';
+import { corpusPath, corpusSkip } from '../../support/compat-corpus.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const UPSTREAM = join(ROOT, '..', 'shared', 'fixtures', 'log_appender_xml');
 
 interface Appender {
   name: string;
@@ -101,7 +103,7 @@ function readAppenderFile(path: string): AppenderFile {
 const ours = (service: string) =>
   readAppenderFile(join(ROOT, 'sense-appenders', service, 'LocalLogConfig.xml'));
 
-/** What each file must send (sense-inputs.md §8.1, §9.1): marker -> port, threshold, loggers, filters. */
+/** What each file must send: marker -> port, threshold, loggers, filters. */
 const EXPECTED: Record<
   string,
   {
@@ -154,7 +156,7 @@ const EXPECTED: Record<
   ],
 };
 
-/** Qlik's converters behind the custom tokens (sense-inputs.md §8.2). */
+/** Qlik's converters behind the custom tokens (docs/reference/udp-events.md#conversion-tokens). */
 const QLIK_CONVERTERS: Record<string, string> = {
   rownum: 'Qlik.Sense.Logging.log4net.Layout.Pattern.CounterPatternConverter',
   hostname: 'Qlik.Sense.Logging.log4net.Layout.Pattern.HostNamePatternConverter',
@@ -214,14 +216,10 @@ for (const [service, expectations] of Object.entries(EXPECTED)) {
   });
 }
 
-test('our patterns are wire-identical to the upstream appender files (when ../shared is present)', (t) => {
-  if (!existsSync(UPSTREAM)) {
-    t.diagnostic(`${UPSTREAM} not present; compared with the simulator's layouts only`);
-    return;
-  }
+test("our patterns are wire-identical to upstream's appender files", { skip: corpusSkip }, () => {
   let compared = 0;
   for (const service of Object.keys(EXPECTED)) {
-    const upstream = readAppenderFile(join(UPSTREAM, service, 'LocalLogConfig.xml'));
+    const upstream = readAppenderFile(corpusPath(`log_appender_xml/${service}/LocalLogConfig.xml`));
     const mine = ours(service);
     const patterns = (f: AppenderFile) => [...f.appenders.values()].map((a) => a.pattern).sort();
     assert.deepEqual(patterns(mine), patterns(upstream), service);

@@ -79,7 +79,8 @@ describe('Prometheus scraping the metrics server', () => {
 
     const [memory] = await queryPrometheus(`butlersos_mem_committed{run="${run}"}`);
     assert.equal(Number(memory?.value[1]), 1234.5 * 1048576);
-    // The default Node.js process metrics are on the same endpoint (outputs.md §2.4).
+    // The default Node.js process metrics are on the same endpoint
+    // (docs/reference/prometheus.md#process-metrics).
     const up = await queryPrometheus(`process_start_time_seconds{instance="${hostPort}"}`);
     assert.equal(up.length, 1);
   });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-// The lead's CLI main registers the command; this runs it the same way, on its own.
+// The product's CLI main registers the command; this runs it the same way, on its own.
 const RUNNER =
   "import { Command } from 'commander'; import { registerSimCommand } from './sim/cli.ts';" +
   "const p = new Command('butler-sos'); p.exitOverride(); registerSimCommand(p);" +

@@ -12,7 +12,8 @@ import {
   writeEncryptedClientKey,
 } from '../../../sim/index.ts';
 
-const FIXTURES = new URL('../../../../shared/fixtures/constructed/', import.meta.url);
+/** A Sense API answer from test/fixtures/sense/: the real APIs' field names and types. */
+const FIXTURES = new URL('../../fixtures/sense/', import.meta.url);
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'));
 
 interface Creds {
@@ -149,11 +150,11 @@ test('a client certificate from another CA is refused', async () => {
   }
 });
 
-test('engine healthcheck has the shape of the reference fixture and changes between polls', async () => {
+test('engine healthcheck has the shape of the healthcheck fixture and changes between polls', async () => {
   const first = await get(sim.servers[0]!.engineHost, '/engine/healthcheck');
   assert.equal(first.status, 200);
   const a = JSON.parse(first.body);
-  assert.deepEqual(skeleton(a), skeleton(fixture('engine-healthcheck-response.json')));
+  assert.deepEqual(skeleton(a), skeleton(fixture('engine-healthcheck.json')));
   const polls = [a];
   for (let i = 0; i < 5; i++)
     polls.push(JSON.parse((await get(sim.servers[0]!.engineHost, '/engine/healthcheck')).body));
@@ -162,8 +163,8 @@ test('engine healthcheck has the shape of the reference fixture and changes betw
   assert.equal(a.started, polls.at(-1).started, 'start time is stable');
 });
 
-test('proxy sessions per virtual proxy have the §4.2 shape; unknown virtual proxies are 404', async () => {
-  const expected = skeleton((fixture('proxy-session-response.json') as unknown[])[0]);
+test('proxy sessions per virtual proxy have the session fixture’s shape; unknown virtual proxies are 404', async () => {
+  const expected = skeleton((fixture('proxy-sessions.json') as unknown[])[0]);
   let seen = 0;
   for (const server of sim.servers) {
     for (let i = 0; i < 5; i++) {
@@ -193,9 +194,9 @@ test('the QRS lists every node’s apps with the fixture’s entity shape and th
   const res = await get(sim.qrsHost, `/qrs/app?xrfkey=${XRF}`, withXrf);
   assert.equal(res.status, 200);
   const apps = JSON.parse(res.body) as { id: string; name: string; stream: unknown }[];
-  const fixtureApps = fixture('qrs-app-list-response.json') as Record<string, unknown>[];
-  const published = skeleton(fixtureApps[0]);
-  const unpublished = skeleton(fixtureApps[1]);
+  const fixtureApps = fixture('qrs-apps.json') as Record<string, unknown>[];
+  const published = skeleton(fixtureApps.find((a) => a.published === true));
+  const unpublished = skeleton(fixtureApps.find((a) => a.published === false));
   for (const app of apps) {
     const shape = JSON.stringify(skeleton(app));
     assert.ok(shape === JSON.stringify(published) || shape === JSON.stringify(unpublished), shape);

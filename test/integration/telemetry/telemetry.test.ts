@@ -11,33 +11,16 @@ import { startTelemetry } from '../../../src/ops/telemetry/telemetry.ts';
 import { type FakePostHog, startFakePostHog } from '../../support/fake-posthog.ts';
 import { createFakeTimers } from '../../unit/ops/fake-timers.ts';
 
-const TEMPLATE = new URL(
-  '../../../../shared/fixtures/upstream-production_template-v14.yaml',
-  import.meta.url,
-);
-const QRS_HOST = 'qrs-central.sense.example.org';
+const FIXTURE = new URL('../../fixtures/config/butler-sos-v14.yaml', import.meta.url);
 
-/** The v14 template with recognisable secrets and names filled in, as a real install would have. */
+/**
+ * The complete v14 fixture (test/fixtures/README.md): real-looking host names, users, paths
+ * and secrets, as an installation has them. None of its values may reach telemetry.
+ */
 function loadConfig(): TelemetryConfig {
-  // biome-ignore lint/suspicious/noExplicitAny: the test fills in a parsed YAML document freely.
-  const root = parse(readFileSync(TEMPLATE, 'utf8'))['Butler-SOS'] as Record<string, any>;
-  root.appNames.hostIP = QRS_HOST;
-  root.cert.clientCertPassphrase = 'cert-pass-phrase-42';
-  root.influxdbConfig.v1Config.auth.password = 'influx-password-42';
-  root.influxdbConfig.v2Config.token = 'influx-token-42';
-  root.thirdPartyToolsCredentials = {
-    newRelic: [{ accountName: 'nr-account', insertApiKey: 'NRAK-insert-key-42', accountId: 1234567 }],
-  };
-  root.heartbeat.remoteURL = 'https://hc-ping.example.org/uuid-heartbeat-42';
-  root.serversToMonitor.servers = [
-    {
-      host: 'sense-node-7.corp.example.org:4747',
-      serverName: 'sense-node-7',
-      serverDescription: 'Central node',
-    },
-  ];
-  return root;
+  return parse(readFileSync(FIXTURE, 'utf8'))['Butler-SOS'] as TelemetryConfig;
 }
+const QRS_HOST = String((loadConfig().appNames as { hostIP: string }).hostIP);
 
 /** Every string leaf of the config (the values that must never appear in telemetry). */
 function stringLeaves(node: unknown, out: string[] = []): string[] {

@@ -1,6 +1,6 @@
 /**
  * Test data for the web UI tests: a store filled with the measurements the pipeline writes
- * (outputs.md §1.6), an agent status and a config with secrets in it.
+ * (docs/reference/influxdb.md#measurements), an agent status and a config with secrets in it.
  */
 import type { InfluxPoint } from '../../../src/mapping/shapes.ts';
 import type { WebStatus } from '../../../src/web/status.ts';
@@ -136,14 +136,14 @@ export function userEventPoints(nowMs: number, count: number): InfluxPoint[] {
         userId: user,
         origin: 'AppAccess',
         appId: 'f1a2b3c4-0000-4000-8000-000000000001',
-        appName: i % 2 === 0 ? 'Sales dashboard' : 'HR analytics',
+        appName: i % 2 === 0 ? 'Freight costs 2025' : 'HR analytics',
         uaBrowserName: 'Chrome',
         uaBrowserMajorVersion: '120',
       },
       fields: {
         userFull: { type: 'string', value: `CORP\\${user}` },
         userId: { type: 'string', value: user },
-        appName: { type: 'string', value: i % 2 === 0 ? 'Sales dashboard' : 'HR analytics' },
+        appName: { type: 'string', value: i % 2 === 0 ? 'Freight costs 2025' : 'HR analytics' },
       },
       timeMs: nowMs - (count - i) * 2000,
     });
@@ -200,7 +200,7 @@ export function agentStatus(nowMs: number): WebStatus {
   };
 }
 
-/** A config as the lead passes it, but with secrets the upstream masking rules would leave readable. */
+/** A config as the agent passes it, but with secrets the upstream masking rules would leave readable. */
 export function leakyConfig(): unknown {
   return {
     'Butler-SOS': {

@@ -1,4 +1,4 @@
-/** docs/configuration.md is generated from the schema and must be up to date. */
+/** docs/reference/configuration.md is generated from the schema and must be up to date. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

@@ -1,10 +1,13 @@
-/** The `logdb` section and `servers[].logDbHost` (upstream ≤ v10, sense-inputs.md §6). */
+/**
+ * The `logdb` section and `servers[].logDbHost` (upstream ≤ v10,
+ * docs/reference/sense-apis.md#qlogs-log-database).
+ */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, formatIssue } from '../../../src/config/issues.ts';
 import { loadConfigFile, loadConfigText } from '../../../src/config/load.ts';
 import { createSecretRedactor, isSecretPath, MASK, maskConfig } from '../../../src/config/mask.ts';
-import { lineContaining, replaceOnce, TEMPLATE_V14, validFullText } from './support.ts';
+import { lineContaining, replaceOnce, VALID_FULL, validFullText } from './support.ts';
 
 const PASSWORD = 'qlogs-Reader-Pw-77!';
 
@@ -39,8 +42,8 @@ function problems(text: string) {
 }
 
 describe('logdb section', () => {
-  test('absent: defaults as upstream template (off, 60000 ms, "5 minutes", port 4432, qlogs_reader, errors+warnings)', () => {
-    const s = loadConfigFile(TEMPLATE_V14).config['Butler-SOS'];
+  test('absent: the defaults (off, 60000 ms, "5 minutes", port 4432, qlogs_reader, errors+warnings)', () => {
+    const s = loadConfigFile(VALID_FULL).config['Butler-SOS'];
     assert.deepEqual(s.logdb, {
       enable: false,
       pollingInterval: 60000,

@@ -1,9 +1,11 @@
 /** Secrets never leak: masked config view and redaction of arbitrary text. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { parse } from 'yaml';
 import { loadConfigFile, loadConfigText } from '../../../src/config/load.ts';
 import { createSecretRedactor, MASK, maskConfig } from '../../../src/config/mask.ts';
-import { replaceOnce, TEMPLATE_V14, validFullText } from './support.ts';
+import { FIXTURE_V14, FIXTURE_V15, replaceOnce, validFullText } from './support.ts';
 
 // A config full of secrets, each distinctive so any leak is found by substring search.
 const SECRETS = {
@@ -69,21 +71,49 @@ describe('maskConfig', () => {
     });
   }
 
-  test('upstream partial masks: first N characters and ten stars', () => {
-    const s = maskConfig(loadConfigFile(TEMPLATE_V14).config)['Butler-SOS'];
+  test('partial masks as upstream: first N characters and ten stars', () => {
+    const s = maskConfig(loadConfigFile(FIXTURE_V14).config)['Butler-SOS'];
     assert.equal(s.influxdbConfig.host, 'inf**********');
-    assert.equal(s.heartbeat.remoteURL, 'http://my.**********');
-    assert.equal(s.cert.clientCert, '<path/to/c**********');
+    assert.equal(s.heartbeat.remoteURL, 'https://up**********');
+    assert.equal(s.cert.clientCert, '/etc/butle**********');
     assert.equal(s.cert.clientCertPassphrase, MASK);
-    assert.equal(s.appNames.hostIP, '<IP**********');
+    assert.equal(s.appNames.hostIP, 'qli**********');
+    assert.equal(s.influxdbConfig.v1Config.auth.username, 'but**********');
+    assert.equal(s.influxdbConfig.v1Config.auth.password, MASK);
     assert.equal(s.influxdbConfig.v2Config.token, MASK);
+    assert.equal(s.userEvents.sendToMQTT.postTo.sessionStartTopic.topic, 'fjordvik/s**********');
+    assert.equal(
+      s.logEvents.enginePerformanceMonitor.monitorFilter.appSpecific.app[0]?.include[1]?.appName,
+      'Fleet**********',
+    );
     // [main] keeps the structure of userSessions and masks its host (v14 replaced the object).
-    assert.equal(s.serversToMonitor.servers[0]?.userSessions.host, '<se**********');
+    assert.equal(s.serversToMonitor.servers[0]?.userSessions.host, 'qli**********');
     assert.equal(s.serversToMonitor.servers[0]?.userSessions.enable, true);
     // Non-sensitive values stay readable.
-    assert.equal(s.influxdbConfig.v1Config.dbName, 'SenseOps');
-    assert.equal(s.influxdbConfig.port, 8086);
+    assert.equal(s.influxdbConfig.v1Config.dbName, 'fjordvik_sense');
+    assert.equal(s.influxdbConfig.port, 8087);
   });
+
+  for (const [name, file] of [
+    ['v14', FIXTURE_V14],
+    ['v15', FIXTURE_V15],
+  ] as const) {
+    test(`no secret of the ${name} fixture survives masking`, () => {
+      // The fixtures name their secret values recognisably (see their header comment).
+      const secrets: string[] = [];
+      const collect = (node: unknown): void => {
+        if (typeof node === 'string' && /secret|-pw-|token|passphrase|^NRII-/.test(node)) secrets.push(node);
+        else if (node && typeof node === 'object') for (const child of Object.values(node)) collect(child);
+      };
+      collect(parse(readFileSync(file, 'utf8')));
+      assert.ok(secrets.length >= 10, `only ${secrets.length} secrets found`);
+      const config = loadConfigFile(file).config;
+      for (const obfuscate of [true, false]) {
+        const masked = JSON.stringify(maskConfig(config, { obfuscate }));
+        for (const secret of secrets) assert.ok(!masked.includes(secret), `leaked ${secret}`);
+      }
+    });
+  }
 
   test('without obfuscate only secrets are masked', () => {
     const s = maskConfig(config, { obfuscate: false })['Butler-SOS'];

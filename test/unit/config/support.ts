@@ -3,12 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SHARED_FIXTURES } from '../../support/fixtures.ts';
+import { corpusPath } from '../../support/compat-corpus.ts';
 
 export const REPO = new URL('../../../', import.meta.url).pathname;
-export const TEMPLATE_V14 = `${SHARED_FIXTURES}upstream-production_template-v14.yaml`;
-export const TEMPLATE_V15 = `${SHARED_FIXTURES}upstream-production_template-v15.0.1.yaml`;
+/** Complete configs in the v14 and the v15 key set (test/fixtures/README.md). */
+export const FIXTURE_V14 = join(REPO, 'test/fixtures/config/butler-sos-v14.yaml');
+export const FIXTURE_V15 = join(REPO, 'test/fixtures/config/butler-sos-v15.yaml');
+/** The base text of the tests that break one line at a time (`replaceOnce` anchors live in it). */
 export const VALID_FULL = join(REPO, 'test/fixtures/config/valid-full.yaml');
+/**
+ * Upstream's own config templates, from the compatibility corpus: only tests that pass
+ * `{ skip: corpusSkip }` read them.
+ */
+export const UPSTREAM_TEMPLATE_V14 = corpusPath('upstream-production_template-v14.yaml');
+export const UPSTREAM_TEMPLATE_V15 = corpusPath('upstream-production_template-v15.0.1.yaml');
 
 /** The complete valid fixture, with its certificate paths pointing into `certDir`. */
 export function validFullText(certDir = '/nonexistent-certs'): string {

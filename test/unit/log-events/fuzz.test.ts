@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import type { RemoteInfo } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -17,17 +16,14 @@ import type { LogEventRecord } from '../../../src/records/log-event.ts';
 import type { UserEventRecord } from '../../../src/records/user-event.ts';
 import { createLogEventHandler } from '../../../src/sources/log-events/handler.ts';
 import { createUserEventHandler } from '../../../src/sources/user-events/handler.ts';
+import { datagramText, LOG_EVENTS, USER_EVENTS } from '../../support/datagram-fixtures.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const fixtures = new URL('../../../../shared/fixtures/constructed', import.meta.url).pathname;
-const load = (f: string): string[] =>
-  JSON.parse(readFileSync(`${fixtures}/${f}`, 'utf8')).cases.map((c: { datagram: string }) => c.datagram);
-const logValid = load('log-event-datagrams.json');
-const userValid = load('user-event-datagrams.json').filter(
-  (d) => d.split(';').length >= 8 && !d.includes('/proxy-user-event/'),
-);
+// The project's well-formed datagrams: every log-event layout, and every user event the parser accepts.
+const logValid = LOG_EVENTS.cases.map(datagramText);
+const userValid = USER_EVENTS.cases.filter((c) => c.expected !== undefined).map(datagramText);
 
 /** Mulberry32: small, seeded, good enough to explore inputs reproducibly. */
 function rng(seed: number) {

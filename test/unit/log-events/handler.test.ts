@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { RemoteInfo } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import { EventCounters } from '../../../src/records/event-counts.ts';
@@ -9,16 +8,21 @@ import {
   createLogEventHandler,
   type LogEventHandlerOptions,
 } from '../../../src/sources/log-events/handler.ts';
+import {
+  appNameOf,
+  caseById,
+  datagramBytes,
+  expectedOf,
+  LOG_EVENTS,
+  type LogEventCase,
+  MALFORMED_LOG_EVENTS,
+} from '../../support/datagram-fixtures.ts';
 
-const fixtures = new URL('../../../../shared/fixtures/constructed', import.meta.url).pathname;
-const cases: { datagram: string }[] = JSON.parse(
-  readFileSync(`${fixtures}/log-event-datagrams.json`, 'utf8'),
-).cases;
-const malformed: { datagram: string }[] = JSON.parse(
-  readFileSync(`${fixtures}/log-event-datagrams-malformed.json`, 'utf8'),
-).cases;
+const cases = LOG_EVENTS.cases;
+const malformed = MALFORMED_LOG_EVENTS.cases;
 const rinfo = { address: '127.0.0.1', family: 'IPv4', port: 1, size: 0 } as RemoteInfo;
-const apps = new Map([['a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'Sales dashboard']]);
+/** Object type the performance filter below excludes. */
+const EXCLUDED_TYPE = '<Unknown>';
 
 function setup(over: Partial<LogEventHandlerOptions> = {}) {
   const emitted: LogEventRecord[] = [];
@@ -42,7 +46,7 @@ function setup(over: Partial<LogEventHandlerOptions> = {}) {
           appExclude: null,
           objectType: {
             allObjectTypes: true,
-            allObjectTypesExclude: ['<Unknown>'],
+            allObjectTypesExclude: [EXCLUDED_TYPE],
             someObjectTypesInclude: null,
           },
           method: { allMethods: true, allMethodsExclude: null, someMethodsInclude: null },
@@ -51,54 +55,61 @@ function setup(over: Partial<LogEventHandlerOptions> = {}) {
     },
     eventCounters: counters,
     rejectedCounters: rejected,
-    appNameOf: (id) => apps.get(id),
+    appNameOf: appNameOf(LOG_EVENTS),
     emit: (e) => emitted.push(e),
     log: createRecordingLogger(),
     ...over,
   });
   let seq = 0;
-  const feed = (text: string) =>
-    handler.handle(Buffer.from(text), rinfo, { timeMs: 1000, timeNsOffset: seq++ });
+  const feed = (c: LogEventCase) =>
+    handler.handle(datagramBytes(c), rinfo, { timeMs: 1000, timeNsOffset: seq++ });
   return { handler, emitted, counters, rejected, feed };
 }
 
 describe('log-event handler', () => {
-  it('forwards every well-formed reference datagram except the perf event the filter excludes', () => {
+  const filteredOut = cases.filter((c) => c.perf?.objectType === EXCLUDED_TYPE);
+
+  it('forwards every well-formed datagram except the performance events the filter excludes', () => {
+    assert.ok(filteredOut.length >= 1, 'the fixtures hold a performance event the filter excludes');
     const { handler, emitted, feed, counters, rejected } = setup();
-    for (const c of cases) feed(c.datagram);
-    // qix-perf #2 has object type <Unknown>, which this filter excludes.
-    assert.equal(emitted.length, cases.length - 1);
-    assert.equal(handler.stats().rejected.perf_filter_rejected, 1);
-    const r = rejected.take(0).rejected;
-    assert.deepEqual(r, [
-      {
+    for (const c of cases) feed(c);
+    assert.equal(emitted.length, cases.length - filteredOut.length);
+    assert.deepEqual(
+      emitted.map((e) => e.log_row),
+      cases.filter((c) => !filteredOut.includes(c)).map((c) => expectedOf(c).log_row),
+      'in arrival order',
+    );
+    assert.equal(handler.stats().rejected.perf_filter_rejected, filteredOut.length);
+    assert.deepEqual(
+      rejected.take(0).rejected,
+      filteredOut.map((c) => ({
         source: 'qseow-qix-perf',
-        app_id: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-        app_name: 'Sales dashboard',
-        method: 'Global::OpenApp',
-        object_type: '<Unknown>',
+        app_id: c.perf!.appId,
+        app_name: c.perf!.appName,
+        method: c.perf!.method,
+        object_type: c.perf!.objectType,
         counter: 1,
-        process_time: 4512.7,
-      },
-    ]);
+        process_time: expectedOf(c).process_time,
+      })),
+    );
     const counts = counters.take(0).counts;
     assert.equal(
       counts.reduce((a, c) => a + c.counter, 0),
-      cases.length - 1,
+      cases.length - filteredOut.length,
       'accepted events counted (v15), rejected perf events only in rejected counts',
     );
+    const engine = expectedOf(cases[0]!);
     assert.ok(
       counts.some(
-        (c) =>
-          c.source === 'qseow-engine' && c.host === 'sense-node1' && c.subsystem === 'System.Engine.Engine',
+        (c) => c.source === engine.source && c.host === engine.host && c.subsystem === engine.subsystem,
       ),
     );
   });
 
   it('gives each record its receive stamp', () => {
     const { emitted, feed } = setup();
-    feed(cases[0]!.datagram);
-    feed(cases[0]!.datagram);
+    feed(cases[0]!);
+    feed(cases[0]!);
     assert.deepEqual(
       emitted.map((e) => [e.receivedAtMs, e.timeNsOffset]),
       [
@@ -108,21 +119,33 @@ describe('log-event handler', () => {
     );
   });
 
-  it('rejects and counts malformed datagrams by reason', () => {
-    const { handler, emitted, feed, counters } = setup();
-    for (const c of malformed) feed(c.datagram);
-    feed('');
-    const s = handler.stats();
-    assert.equal(s.rejected.too_few_fields, 4);
-    assert.equal(s.rejected.unknown_marker, 2);
-    assert.equal(s.rejected.empty, 1);
-    assert.equal(emitted.length, malformed.length - 6);
+  it('rejects and counts malformed datagrams by the reason the fixtures give', () => {
+    const { handler, emitted, feed, counters } = setup({
+      enginePerformanceMonitor: {
+        enable: true,
+        appNameLookup: { enable: true },
+        monitorFilter: { allApps: { enable: true, objectType: null, method: null } },
+      },
+    });
+    for (const c of malformed) feed(c);
+    const byReason: Record<string, number> = {};
+    for (const c of malformed) {
+      if (c.rejected) byReason[c.rejected.reason] = (byReason[c.rejected.reason] ?? 0) + 1;
+    }
+    const rejectedReasons = Object.fromEntries(
+      Object.entries(handler.stats().rejected).filter(([, n]) => n > 0),
+    );
+    assert.deepEqual(rejectedReasons, byReason);
+    assert.deepEqual(
+      emitted.map((e) => e.log_row),
+      malformed.filter((c) => c.expected).map((c) => expectedOf(c).log_row),
+    );
     assert.ok(
       emitted.every((e) => !JSON.stringify(e).includes('undefined')),
       'never the text undefined',
     );
     const total = counters.take(0).counts.reduce((a, c) => a + c.counter, 0);
-    assert.equal(total, malformed.length + 1, 'every received datagram counted');
+    assert.equal(total, malformed.length, 'every received datagram counted');
   });
 
   it('disabled sources and a disabled performance monitor are rejected, counted with correct fields', () => {
@@ -136,22 +159,25 @@ describe('log-event handler', () => {
       },
       enginePerformanceMonitor: { enable: false },
     });
-    feed(cases[0]!.datagram);
-    feed(cases[12]!.datagram);
+    const engine = caseById(LOG_EVENTS, 'engine-user-app');
+    const qix = caseById(LOG_EVENTS, 'qixperf-user-getlayout');
+    feed(engine);
+    feed(qix);
     assert.equal(emitted.length, 0);
     assert.equal(handler.stats().rejected.source_disabled, 1);
     assert.equal(handler.stats().rejected.perf_monitor_disabled, 1);
     const counts = counters.take(0).counts;
     assert.deepEqual(
       counts.map((c) => [c.source, c.host, c.subsystem]),
-      [
-        ['qseow-engine', 'sense-node1', 'System.Engine.Engine'],
-        ['qseow-qix-perf', 'sense-node1', 'QixPerformance.Engine.Engine'],
-      ],
+      [engine, qix].map((c) => {
+        const e = expectedOf(c);
+        return [e.source, e.host, e.subsystem];
+      }),
     );
   });
 
   it('categorises, and a drop rule really drops (counted as categorise_drop)', () => {
+    const denied = caseById(LOG_EVENTS, 'proxy-access-denied');
     const { handler, emitted, feed } = setup({
       categorise: {
         enable: true,
@@ -160,15 +186,16 @@ describe('log-event handler', () => {
             logLevel: ['warn', 'error'],
             action: 'drop',
             category: [{ name: 'c', value: 'x' }],
-            filter: [{ type: 'sw', value: 'Access was denied' }],
+            filter: [{ type: 'sw', value: 'Access denied for user' }],
           },
         ],
         ruleDefault: { enable: true, category: [{ name: 'qs_log_category', value: 'unknown' }] },
       },
     });
-    feed(cases[3]!.datagram); // proxy "Access was denied for User"
-    feed(cases[4]!.datagram);
-    feed(cases[12]!.datagram); // qix-perf: no message, INFO level, gets the default
+    assert.ok(String(expectedOf(denied).message).startsWith('Access denied for user'));
+    feed(denied);
+    feed(caseById(LOG_EVENTS, 'proxy-exception-no-user'));
+    feed(caseById(LOG_EVENTS, 'qixperf-user-getlayout')); // no message, INFO level: gets the default
     assert.equal(handler.stats().rejected.categorise_drop, 1);
     assert.equal(emitted.length, 2);
     assert.deepEqual(emitted[0]!.category, [{ name: 'qs_log_category', value: 'unknown' }]);
@@ -177,7 +204,7 @@ describe('log-event handler', () => {
 
   it('does not count rejected perf events when no rejected store is given (upstream crashes)', () => {
     const { handler, feed } = setup({ rejectedCounters: undefined });
-    feed(cases[13]!.datagram);
+    feed(filteredOut[0]!);
     assert.equal(handler.stats().rejected.perf_filter_rejected, 1);
   });
 });

@@ -13,14 +13,16 @@ import type { InfluxPoint, InfluxVersion } from '../../../src/mapping/shapes.ts'
 import type { EngineHealthRecord } from '../../../src/records/engine-health.ts';
 import { serverIdentity } from '../../../src/records/server.ts';
 import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
-import { AppNameTable } from '../../../src/sources/app-names/table.ts';
+import { AppNameTable, parseAppList } from '../../../src/sources/app-names/table.ts';
 import { parseHealthBody, resolveDocList } from '../../../src/sources/engine-health/parse.ts';
-import { CONSTRUCTED_FIXTURES } from '../../support/fixtures.ts';
+import { corpusSkip, readCorpusJson } from '../../support/compat-corpus.ts';
 
-const FIXTURES = CONSTRUCTED_FIXTURES.replace(/\/$/, '');
+/** A Sense API answer from test/fixtures/sense/. */
+const senseFixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/sense/${name}.json`, import.meta.url), 'utf8'));
 const APP_1 = 'a1b2c3d4-0000-4000-8000-000000000001';
 
-/** The sample of outputs.md §1.7 (worked examples). */
+/** The sample of docs/reference/influxdb.md#worked-examples (worked examples). */
 function workedExample(): EngineHealthRecord {
   const table = new AppNameTable();
   table.replace([{ id: APP_1, name: 'Sales app' }]);
@@ -84,11 +86,11 @@ cache,host=sense1.corp.local,server_description=Central\\ node,server_group=PROD
 saturated,host=sense1.corp.local,server_description=Central\\ node,server_group=PROD,server_name=sense1 saturated=false`;
 
 describe('engine health → InfluxDB', () => {
-  it('v1 matches the worked example of outputs.md §1.7 line by line', () => {
+  it('v1 matches the worked example of docs/reference/influxdb.md#worked-examples line by line', () => {
     assert.deepEqual(lines(engineHealthToInflux(workedExample(), 1, influxCfg)), V1_EXPECTED.split('\n'));
   });
 
-  it('v2 matches the worked example of outputs.md §1.7 line by line', () => {
+  it('v2 matches the worked example of docs/reference/influxdb.md#worked-examples line by line', () => {
     assert.deepEqual(lines(engineHealthToInflux(workedExample(), 2, influxCfg)), V2_EXPECTED.split('\n'));
   });
 
@@ -100,7 +102,7 @@ describe('engine health → InfluxDB', () => {
     assert.deepEqual(v3, expected);
   });
 
-  it('writes every field with the type of outputs.md §1.6.1 per version', () => {
+  it('writes every field with the type of docs/reference/influxdb.md#engine-health per version', () => {
     const typesOf = (version: InfluxVersion) =>
       Object.fromEntries(
         engineHealthToInflux(workedExample(), version, influxCfg).map((p) => [
@@ -173,19 +175,61 @@ describe('engine health → InfluxDB', () => {
     assert.deepEqual(engineHealthToInflux(workedExample(), 1, cfg), []);
   });
 
-  it('maps the constructed healthcheck fixture with the QRS fixture names (sense-inputs.md §3.3)', () => {
-    const body = JSON.parse(readFileSync(`${FIXTURES}/engine-healthcheck-response.json`, 'utf8'));
-    const qrs = JSON.parse(readFileSync(`${FIXTURES}/qrs-app-list-response.json`, 'utf8'));
+  /** The apps measurement of one parsed healthcheck body, all doc lists and names switched on. */
+  function appsPoint(body: unknown, qrs: unknown, version: InfluxVersion): InfluxPoint | undefined {
     const table = new AppNameTable();
-    table.replace(qrs);
-    const server = serverIdentity({ host: 'sense1:4747', serverName: 'sense1', serverDescription: 'd' });
+    table.replace(parseAppList(qrs) ?? []);
+    const server = serverIdentity({
+      host: 'node2.lab.test:4747',
+      serverName: 'node2',
+      serverDescription: 'd',
+    });
     const parsed = parseHealthBody(body, server, table, Date.now());
     assert.ok(parsed.ok);
     const all = { activeDocs: true, loadedDocs: true, inMemoryDocs: true };
-    const [point] = engineHealthToInflux(parsed.record, 2, {
+    return engineHealthToInflux(parsed.record, version, {
       influxdbConfig: { enable: true, includeFields: all },
       appNames: { enableAppNameExtract: true },
-    }).filter((p) => p.measurement === 'apps');
+    }).find((p) => p.measurement === 'apps');
+  }
+
+  it('maps the healthcheck fixture with the names of the QRS fixture: sorted names, session apps apart, unknown ids raw', () => {
+    const point = appsPoint(senseFixture('engine-healthcheck'), senseFixture('qrs-apps'), 2);
+    const fields = Object.fromEntries(Object.entries(point?.fields ?? {}).map(([k, f]) => [k, f.value]));
+    assert.deepEqual(fields, {
+      active_docs: 'b84e17c2-5a09-4d3e-8f61-2c9a7b3e05d4,3f6d2a90-1c4b-4e7a-9b25-7e8c0d41a6f3',
+      active_docs_count: 2,
+      active_docs_names: 'Anomaly watch - pumps,Warehouse throughput',
+      active_session_docs_names: '',
+      calls: 96512,
+      in_memory_docs:
+        '3f6d2a90-1c4b-4e7a-9b25-7e8c0d41a6f3,SessionApp_d2c7e0a3-8f14-4b69-9e52-c1a06b3d7f88,' +
+        'b84e17c2-5a09-4d3e-8f61-2c9a7b3e05d4,e9a31f04-6b7d-4c28-a5e0-93d1f7b2c846,' +
+        '71c0e5b8-9d2f-4a16-b3e7-58f4a0c29e1b,SessionApp_09af4c17-2e6b-4d85-b3c0-7a1e5f928d64',
+      in_memory_docs_count: 6,
+      in_memory_docs_names:
+        'Anomaly watch - pumps,Board pack (quarterly),Warehouse throughput,e9a31f04-6b7d-4c28-a5e0-93d1f7b2c846',
+      in_memory_session_docs_names:
+        'SessionApp_09af4c17-2e6b-4d85-b3c0-7a1e5f928d64,SessionApp_d2c7e0a3-8f14-4b69-9e52-c1a06b3d7f88',
+      loaded_docs:
+        '3f6d2a90-1c4b-4e7a-9b25-7e8c0d41a6f3,b84e17c2-5a09-4d3e-8f61-2c9a7b3e05d4,SessionApp_d2c7e0a3-8f14-4b69-9e52-c1a06b3d7f88',
+      loaded_docs_count: 3,
+      loaded_docs_names: 'Anomaly watch - pumps,Warehouse throughput',
+      loaded_session_docs_names: 'SessionApp_d2c7e0a3-8f14-4b69-9e52-c1a06b3d7f88',
+      selections: 3307,
+    });
+    const v1 = appsPoint(senseFixture('engine-healthcheck'), senseFixture('qrs-apps'), 1);
+    assert.equal(v1?.fields.active_docs_names?.value, '"Anomaly watch - pumps","Warehouse throughput"');
+  });
+
+  it('upstream compatibility: the corpus healthcheck and app list give the names upstream derives', {
+    skip: corpusSkip,
+  }, () => {
+    const point = appsPoint(
+      readCorpusJson('constructed/engine-healthcheck-response.json'),
+      readCorpusJson('constructed/qrs-app-list-response.json'),
+      2,
+    );
     assert.equal(point?.fields.active_docs_names?.value, 'Sales dashboard');
     assert.equal(point?.fields.in_memory_docs_names?.value, 'Finance - monthly close,Sales dashboard');
     assert.equal(
@@ -197,7 +241,7 @@ describe('engine health → InfluxDB', () => {
 });
 
 describe('engine health → Prometheus', () => {
-  it('emits every metric of outputs.md §2.2 with server labels, memory in bytes', () => {
+  it('emits every metric of docs/reference/prometheus.md#sense-metrics with server labels, memory in bytes', () => {
     const { scope, samples } = engineHealthToPrometheus(workedExample());
     assert.equal(scope, 'engine-health/sense1');
     assert.deepEqual(
@@ -238,7 +282,7 @@ describe('engine health → Prometheus', () => {
 });
 
 describe('engine health → MQTT', () => {
-  it('publishes the per-value topics of outputs.md §3.2 with plain-text payloads', () => {
+  it('publishes the per-value topics of docs/reference/mqtt.md#engine-health with plain-text payloads', () => {
     const messages = engineHealthToMqtt(workedExample(), {
       mqttConfig: { enable: true, baseTopic: 'butler-sos/' },
     });
@@ -307,7 +351,7 @@ describe('engine health → New Relic', () => {
     butlerSosVersion: '0.1.0',
   });
 
-  it('sends the gauges of outputs.md §4.2 in order with upstream names (typos included)', () => {
+  it('sends the gauges of docs/reference/new-relic.md#engine-health-metrics in order with upstream names (typos included)', () => {
     const metrics = engineHealthToNewRelic(workedExample(), cfg());
     assert.deepEqual(
       metrics.map((m) => m.name),

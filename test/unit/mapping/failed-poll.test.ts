@@ -26,7 +26,7 @@ const on = { influxdbConfig: { enable: true } };
 const line = (r: FailedPollRecord, v: 1 | 2 | 3, cfg = on) =>
   failedPollToInflux(r, v, cfg).map((p) => encodeLine(p).replace(/ \d+$/, ''));
 
-describe('failed polls → InfluxDB butler_sos_errors (outputs.md §1.6.9)', () => {
+describe('failed polls → InfluxDB butler_sos_errors (docs/reference/influxdb.md#error-events)', () => {
   it('v1: numbers as floats, tags in upstream order', () => {
     assert.deepEqual(line(proxyFailure, 1), [
       'butler_sos_errors,error_type=PROXY_API,server_name=sense1,host=sense1.corp.local:4243,virtual_proxy=/hdr error_category="connection_refused",error_code="ECONNREFUSED",error_count=1,remote_address="10.0.0.1",remote_port=4243,request_url="https://sense1.corp.local:4243/qps/hdr/session",syscall="connect"',

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   logEventJson,
@@ -11,26 +10,27 @@ import {
 import type { LogEventRecord } from '../../../src/records/log-event.ts';
 import { parseLogEventDatagram } from '../../../src/sources/log-events/parse.ts';
 import { createEventClock } from '../../../src/udp/event-clock.ts';
+import { appNameOf, caseById, expectedOf, LOG_EVENTS } from '../../support/datagram-fixtures.ts';
 
-const fixtures = new URL('../../../../shared/fixtures/constructed', import.meta.url).pathname;
-const cases: { datagram: string; parsedByUpstreamV14: Record<string, unknown> }[] = JSON.parse(
-  readFileSync(`${fixtures}/log-event-datagrams.json`, 'utf8'),
-).cases;
-const apps = new Map([['a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'Sales dashboard']]);
-
-function rec(i: number, at = { timeMs: 1_700_000_000_123, timeNsOffset: 42 }): LogEventRecord {
-  const r = parseLogEventDatagram(cases[i]!.datagram, {
+/** The record of a fixture case, as the parser makes it (with the given receive stamp). */
+function rec(id: string, at = { timeMs: 1_700_000_000_123, timeNsOffset: 42 }): LogEventRecord {
+  const r = parseLogEventDatagram(caseById(LOG_EVENTS, id).datagram, {
     receivedAtMs: at.timeMs,
     timeNsOffset: at.timeNsOffset,
-    appNameOf: (id) => apps.get(id),
+    appNameOf: appNameOf(LOG_EVENTS),
   });
   assert.ok(r.ok);
   return r.event;
 }
-const ENGINE = 0;
-const PROXY = 4;
-const SCHEDULER = 9;
-const QIX = 12;
+/** The member order of a case's record, as the fixture writes it. */
+const memberOrder = (id: string) => Object.keys(expectedOf(caseById(LOG_EVENTS, id)));
+const ENGINE = 'engine-user-app';
+const ENGINE_FATAL = 'engine-fatal-hyphenated-iso';
+const PROXY = 'proxy-exception-no-user';
+const SCHEDULER_ERROR = 'scheduler-reload-failed';
+const SCHEDULER_WARN = 'scheduler-user-property-only';
+const QIX = 'qixperf-user-getlayout';
+const QIX_NON_USER = 'qixperf-non-user-open-app';
 const cfg = { tags: [{ name: 'qs_env', value: 'dev' }] };
 
 describe('log_event → InfluxDB', () => {
@@ -40,17 +40,17 @@ describe('log_event → InfluxDB', () => {
     const p = logEventToInflux(e, 1, cfg);
     assert.equal(p.measurement, 'log_event');
     assert.deepEqual(p.tags, {
-      host: 'sense-node1',
+      host: 'qsnode-a.northwind.test',
       level: 'WARN',
       source: 'qseow-engine',
-      log_row: '1234',
+      log_row: '412',
       subsystem: 'System.Engine.Engine',
-      user_full: 'CORP\\anna',
-      user_directory: 'CORP',
-      user_id: 'anna',
-      windows_user: 'CORP\\qlikservice',
-      app_id: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-      engine_exe_version: '14.187.4',
+      user_full: 'NORTHWIND\\lina.berg',
+      user_directory: 'NORTHWIND',
+      user_id: 'lina.berg',
+      windows_user: 'NORTHWIND\\svc_qliksense',
+      app_id: '5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301',
+      engine_exe_version: '14.173.3',
       qs_log_category: 'unknown',
       qs_env: 'dev',
     });
@@ -72,55 +72,55 @@ describe('log_event → InfluxDB', () => {
       'result_code_field',
       'session_id',
     ]);
-    assert.equal(p.tags.windows_user, 'CORPqlikservice');
-    assert.equal(p.tags.user_full, 'CORP\\anna');
+    assert.equal(p.tags.windows_user, 'NORTHWINDsvc_qliksense');
+    assert.equal(p.tags.user_full, 'NORTHWIND\\lina.berg');
   });
 
   it('proxy: result_code tag; field result_code (v1/v2) or result_code_field (v3)', () => {
     const v1 = logEventToInflux(rec(PROXY), 1, {});
-    assert.equal(v1.tags.result_code, '502');
-    assert.deepEqual(v1.fields.result_code, { type: 'string', value: '502' });
+    assert.equal(v1.tags.result_code, '500');
+    assert.deepEqual(v1.fields.result_code, { type: 'string', value: '500' });
     assert.equal(
       v1.fields.exception_message?.value,
-      'System.Net.WebException: The remote server returned an error: (502) Bad Gateway.',
+      'System.IO.IOException: Unable to read data from the transport connection: the remote host closed the connection.',
     );
     const v3 = logEventToInflux(rec(PROXY), 3, {});
     assert.equal(v3.fields.result_code, undefined);
-    assert.deepEqual(v3.fields.result_code_field, { type: 'string', value: '502' });
+    assert.deepEqual(v3.fields.result_code_field, { type: 'string', value: '500' });
   });
 
   it('scheduler: task tags; app fields named app_name/app_id (v1/v2) and *_field (v3)', () => {
-    const v2 = logEventToInflux(rec(SCHEDULER), 2, {});
-    assert.equal(v2.tags.task_name, 'Reload of Sales dashboard');
+    const v2 = logEventToInflux(rec(SCHEDULER_ERROR), 2, {});
+    assert.equal(v2.tags.task_name, 'Nightly reload - Freight costs 2025');
     assert.equal(v2.tags.app_id, undefined, 'scheduler app id is a field, not a tag');
-    assert.equal(v2.fields.app_name?.value, 'Sales dashboard');
-    assert.equal(v2.fields.execution_id?.value, '3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b');
-    const v3 = logEventToInflux(rec(SCHEDULER), 3, {});
-    assert.equal(v3.fields.app_name_field?.value, 'Sales dashboard');
-    assert.equal(v3.fields.app_id_field?.value, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d');
+    assert.equal(v2.fields.app_name?.value, 'Freight costs 2025');
+    assert.equal(v2.fields.execution_id?.value, 'd3a7e1c8-5f92-4b06-8e4d-9c1b7a3f6e28');
+    const v3 = logEventToInflux(rec(SCHEDULER_ERROR), 3, {});
+    assert.equal(v3.fields.app_name_field?.value, 'Freight costs 2025');
+    assert.equal(v3.fields.app_id_field?.value, '5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301');
   });
 
   it('qix-perf per version: v1 log_row -1 and int handle, v2 string handle, v3 int handle and app_id_field', () => {
     const v1 = logEventToInflux(rec(QIX), 1, {});
     assert.equal(v1.tags.log_row, '-1');
-    assert.deepEqual(v1.fields.handle, { type: 'integer', value: 17 });
-    assert.deepEqual(v1.fields.process_time, { type: 'float', value: 231.5 });
-    assert.deepEqual(v1.fields.net_ram, { type: 'integer', value: 524288 });
+    assert.deepEqual(v1.fields.handle, { type: 'integer', value: 23 });
+    assert.deepEqual(v1.fields.process_time, { type: 'float', value: 87.25 });
+    assert.deepEqual(v1.fields.net_ram, { type: 'integer', value: 262144 });
     assert.equal(v1.tags.method, 'GenericObject::GetLayout');
-    assert.equal(v1.tags.app_name, 'Sales dashboard');
+    assert.equal(v1.tags.app_name, 'Freight costs 2025');
     assert.equal(v1.tags.event_activity_source, 'user');
-    assert.equal(v1.fields.app_id?.value, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d');
+    assert.equal(v1.fields.app_id?.value, '5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301');
     const v2 = logEventToInflux(rec(QIX), 2, {});
-    assert.equal(v2.tags.log_row, '3021');
-    assert.deepEqual(v2.fields.handle, { type: 'string', value: '17' });
+    assert.equal(v2.tags.log_row, '5120');
+    assert.deepEqual(v2.fields.handle, { type: 'string', value: '23' });
     const v3 = logEventToInflux(rec(QIX), 3, {});
-    assert.deepEqual(v3.fields.handle, { type: 'integer', value: 17 });
+    assert.deepEqual(v3.fields.handle, { type: 'integer', value: 23 });
     assert.equal(v3.fields.app_id, undefined);
     assert.ok(v3.fields.app_id_field);
   });
 
   it('qix-perf: defaults for empty tag values per version; unparsable times left out', () => {
-    const e = rec(QIX + 1);
+    const e = rec(QIX_NON_USER);
     assert.equal(e.source, 'qseow-qix-perf');
     if (e.source !== 'qseow-qix-perf') return;
     e.host = '';
@@ -143,11 +143,11 @@ describe('log_event → InfluxDB', () => {
     const raw = JSON.parse(
       String(logEventToInflux(e, 1, { ...cfg, rawEventIncludesTags: true }).fields.raw_event?.value),
     );
-    const upstream = cases[ENGINE]!.parsedByUpstreamV14;
-    assert.deepEqual(Object.keys(raw), [...Object.keys(upstream), 'category', 'tags']);
+    const members = memberOrder(ENGINE);
+    assert.deepEqual(Object.keys(raw), [...members, 'category', 'tags']);
     assert.deepEqual(raw.tags, { qs_env: 'dev' });
     const plain = JSON.parse(String(logEventToInflux(rec(ENGINE), 1, cfg).fields.raw_event?.value));
-    assert.deepEqual(Object.keys(plain), Object.keys(upstream));
+    assert.deepEqual(Object.keys(plain), members);
   });
 
   it('two events in one millisecond get distinct point times; mapping the same record twice gives the same point', () => {
@@ -169,14 +169,14 @@ describe('log events → MQTT', () => {
   };
 
   it('publishes the same payload on the base topic and the lower-cased subsystem topic', () => {
-    const msgs = logEventToMqtt(rec(SCHEDULER), mqtt);
+    const msgs = logEventToMqtt(rec(SCHEDULER_ERROR), mqtt);
     assert.deepEqual(
       msgs.map((m) => m.topic),
       ['qliksense/logevent', 'qliksense/logevent/system/scheduler/scheduler/slave/tasks/reloadtask'],
     );
     assert.equal(msgs[0]!.payload, msgs[1]!.payload);
     const body = JSON.parse(msgs[0]!.payload);
-    assert.deepEqual(Object.keys(body), [...Object.keys(cases[SCHEDULER]!.parsedByUpstreamV14), 'tags']);
+    assert.deepEqual(Object.keys(body), [...memberOrder(SCHEDULER_ERROR), 'tags']);
     assert.deepEqual(body.tags, { env: 'DEV' });
   });
 
@@ -201,18 +201,18 @@ describe('log events → MQTT', () => {
       },
     });
     assert.equal(msgs.length, 1);
-    assert.equal(msgs[0]!.topic, 'butler-sos/events/log/engine/warn/sense-node1');
+    assert.equal(msgs[0]!.topic, 'butler-sos/events/log/engine/warn/qsnode-a.northwind.test');
     const doc = JSON.parse(msgs[0]!.payload);
     assert.equal(doc.kind, 'log');
-    assert.equal(doc.eventTime, '2025-03-14T09:15:12.345Z');
+    assert.equal(doc.eventTime, '2024-11-05T07:30:15.120Z');
     assert.equal(doc.receivedAt, new Date(e.receivedAtMs).toISOString());
     assert.equal(doc.message, (e as { message: string }).message);
-    assert.equal(doc.app_id, 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d');
+    assert.equal(doc.app_id, '5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301');
   });
 
   it('converts Sense timestamps to UTC and refuses others', () => {
-    assert.equal(senseTimestampToIso('20250314T101512.345+0100'), '2025-03-14T09:15:12.345Z');
-    assert.equal(senseTimestampToIso('2025-03-14T10:21:00.000-0230'), '2025-03-14T12:51:00.000Z');
+    assert.equal(senseTimestampToIso('20241105T083015.120+0100'), '2024-11-05T07:30:15.120Z');
+    assert.equal(senseTimestampToIso('2024-11-05T10:21:00.000-0230'), '2024-11-05T12:51:00.000Z');
     assert.equal(senseTimestampToIso(''), undefined);
   });
 
@@ -275,8 +275,8 @@ describe('log events → New Relic', () => {
 
   it('never sends qix-perf or FATAL events, and honours per-source level switches', () => {
     assert.equal(logEventToNewRelic(rec(QIX), nr), undefined);
-    assert.equal(logEventToNewRelic(rec(2), nr), undefined, 'FATAL');
-    assert.equal(logEventToNewRelic(rec(SCHEDULER + 1), nr), undefined, 'scheduler WARN switched off');
-    assert.ok(logEventToNewRelic(rec(SCHEDULER), nr), 'scheduler ERROR on');
+    assert.equal(logEventToNewRelic(rec(ENGINE_FATAL), nr), undefined, 'FATAL');
+    assert.equal(logEventToNewRelic(rec(SCHEDULER_WARN), nr), undefined, 'scheduler WARN switched off');
+    assert.ok(logEventToNewRelic(rec(SCHEDULER_ERROR), nr), 'scheduler ERROR on');
   });
 });

@@ -1,4 +1,7 @@
-/** Log database rows → InfluxDB `log_event_logdb` and MQTT (sense-inputs.md §6). */
+/**
+ * Log database rows → InfluxDB `log_event_logdb` and MQTT
+ * (docs/reference/sense-apis.md#qlogs-rows-to-records).
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

@@ -13,9 +13,10 @@ import type { ProxySessionsRecord } from '../../../src/records/proxy-sessions.ts
 import { serverIdentity } from '../../../src/records/server.ts';
 import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
 import { parseSessionsBody } from '../../../src/sources/proxy-sessions/parse.ts';
-import { CONSTRUCTED_FIXTURES } from '../../support/fixtures.ts';
 
-const body = JSON.parse(readFileSync(`${CONSTRUCTED_FIXTURES}proxy-session-response.json`, 'utf8'));
+const body = JSON.parse(
+  readFileSync(new URL('../../fixtures/sense/proxy-sessions.json', import.meta.url), 'utf8'),
+);
 const server = serverIdentity({
   host: 'sense1.corp.local:4747',
   serverName: 'sense1',
@@ -28,7 +29,7 @@ function record(virtualProxy = '/hdr'): ProxySessionsRecord {
     server,
     virtualProxy,
     userSessionHost: 'sense1.corp.local:4243',
-    excludeUser: [{ directory: 'INTERNAL', userId: 'sa_scheduler' }],
+    excludeUser: [{ directory: 'INTERNAL', userId: 'sa_api' }],
     timeMs: 1_709_640_062_000,
   });
   assert.ok(parsed.ok);
@@ -43,13 +44,16 @@ describe('proxy sessions → InfluxDB', () => {
   it('v1: summary, list without session_count, details of non-excluded users, ST in insertion order', () => {
     const tags =
       'host=sense1.corp.local,server_name=sense1,server_description=Central\\ node,server_group=PROD,user_session_virtual_proxy=/hdr,user_session_host=sense1.corp.local:4243';
-    const users = 'CORP\\\\anna,CORP\\\\peter,INTERNAL\\\\sa_scheduler';
+    const users = 'LABNET\\\\k.berg,LABNET\\\\mtorres,INTERNAL\\\\sa_api,LABNET\\\\ychen';
+    const detail = (sessionId: string, directory: string, userId: string) =>
+      `user_session_details,${tags},user_session_id=${sessionId},user_session_user_directory=${directory},user_session_user_id=${userId} session_id="${sessionId}",user_directory="${directory}",user_id="${userId}"`;
     assert.deepEqual(lines(1), [
-      `user_session_summary,${tags} session_count=4i,session_user_id_list="${users}"`,
+      `user_session_summary,${tags} session_count=5i,session_user_id_list="${users}"`,
       `user_session_list,${tags} session_user_id_list="${users}"`,
-      `user_session_details,${tags},user_session_id=6c0c8f27-8f61-4d7f-9d1e-2b7c1f5a9e10,user_session_user_directory=CORP,user_session_user_id=anna session_id="6c0c8f27-8f61-4d7f-9d1e-2b7c1f5a9e10",user_directory="CORP",user_id="anna"`,
-      `user_session_details,${tags},user_session_id=7d1d9038-9072-4e80-8e2f-3c8d2a6b0f21,user_session_user_directory=CORP,user_session_user_id=anna session_id="7d1d9038-9072-4e80-8e2f-3c8d2a6b0f21",user_directory="CORP",user_id="anna"`,
-      `user_session_details,${tags},user_session_id=d0c1b2a3-9f8e-4d7c-8b6a-5f4e3d2c1b0a,user_session_user_directory=CORP,user_session_user_id=peter session_id="d0c1b2a3-9f8e-4d7c-8b6a-5f4e3d2c1b0a",user_directory="CORP",user_id="peter"`,
+      detail('1e7f3a52-9c04-4b8d-a6e1-5d2c8f0b7a93', 'LABNET', 'k.berg'),
+      detail('84b2d6c0-3e5f-4a17-9d8c-0f6a1b2e4c75', 'LABNET', 'mtorres'),
+      detail('5a0c8e24-7b1d-4f93-b2a6-e4c7d9f1038b', 'LABNET', 'k.berg'),
+      detail('f6b1a7d3-2c8e-4e05-9a4f-3d6b0c5e8a21', 'LABNET', 'ychen'),
     ]);
   });
 
@@ -57,13 +61,13 @@ describe('proxy sessions → InfluxDB', () => {
     const v2 = lines(2);
     assert.match(
       v2[0] ?? '',
-      /^user_session_summary,host=sense1\.corp\.local,server_description=Central\\ node,server_group=PROD,server_name=sense1,user_session_host=sense1\.corp\.local:4243,user_session_virtual_proxy=\/hdr session_count=4u,/,
+      /^user_session_summary,host=sense1\.corp\.local,server_description=Central\\ node,server_group=PROD,server_name=sense1,user_session_host=sense1\.corp\.local:4243,user_session_virtual_proxy=\/hdr session_count=5u,/,
     );
-    assert.match(v2[1] ?? '', /^user_session_list,.* session_count=4u,session_user_id_list=/);
+    assert.match(v2[1] ?? '', /^user_session_list,.* session_count=5u,session_user_id_list=/);
     const v3 = lines(3);
-    assert.match(v3[0] ?? '', / session_count=4i,/);
-    assert.match(v3[1] ?? '', / session_count=4i,/);
-    assert.equal(v3.length, 5);
+    assert.match(v3[0] ?? '', / session_count=5i,/);
+    assert.match(v3[1] ?? '', / session_count=5i,/);
+    assert.equal(v3.length, 6);
   });
 
   it('always carries the server tags (v15 regression for v2 fixed)', () => {
@@ -96,7 +100,7 @@ describe('proxy sessions → Prometheus', () => {
           user_session_virtual_proxy: '/hdr',
           user_session_host: 'sense1.corp.local:4243',
         },
-        value: 4,
+        value: 5,
       },
     ]);
   });
@@ -108,6 +112,9 @@ describe('proxy sessions → MQTT', () => {
     const [root] = proxySessionsToMqtt(record('/'), cfg);
     assert.equal(root?.topic, 'butler-sos/sense1.corp.local/usersession/');
     assert.equal(root?.payload, JSON.stringify(body, null, 2));
+    // Unfiltered: the excluded INTERNAL\sa_api session is published too.
+    assert.equal(JSON.parse(root?.payload ?? '[]').length, 5);
+    assert.match(root?.payload ?? '', /"UserId": "sa_api"/);
     assert.equal(
       proxySessionsToMqtt(record('/hdr'), cfg)[0]?.topic,
       'butler-sos/sense1.corp.local/usersession/hdr',
@@ -134,7 +141,7 @@ describe('proxy sessions → New Relic', () => {
   it('sends qs_proxySessions with the session tags, static attributes and version', () => {
     const [metric] = proxySessionsToNewRelic(record(), cfg(true));
     assert.equal(metric?.name, 'qs_proxySessions');
-    assert.equal(metric?.value, 4);
+    assert.equal(metric?.value, 5);
     assert.deepEqual(metric?.attributes, {
       host: 'sense1.corp.local',
       server_name: 'sense1',

@@ -9,7 +9,7 @@ import {
 import type { UserEventRecord } from '../../../src/records/user-event.ts';
 import { parseUserEventDatagram } from '../../../src/sources/user-events/parse.ts';
 
-const apps = new Map([['a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'Sales dashboard']]);
+const apps = new Map([['5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301', 'Freight costs 2025']]);
 function rec(text: string): UserEventRecord {
   const r = parseUserEventDatagram(text, {
     receivedAtMs: 1000,
@@ -20,24 +20,25 @@ function rec(text: string): UserEventRecord {
   return r.event;
 }
 const START =
-  "/qseow-proxy-session/;sense-node1;Start session;CORP;anna;AppAccess;/app/a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d?x=1;Start session for user 'CORP\\anna' UserAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'";
+  "/qseow-proxy-session/;qsnode-a.northwind.test;Start session;NORTHWIND;lina.berg;AppAccess;/app/5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301?x=1;Start session for user 'NORTHWIND\\lina.berg' UserAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'";
 const STOP =
-  "/qseow-proxy-session/;sense-node1;Stop session;CORP;anna;Not available;/qps/session;Stop session for user 'CORP\\anna'; timed out";
-const CLOSE = '/qseow-proxy-connection/;sense-node2;Close connection;CORP;peter;AppAccess;/hub/;closed';
+  "/qseow-proxy-session/;qsnode-a.northwind.test;Stop session;NORTHWIND;lina.berg;Not available;/qps/session;Stop session for user 'NORTHWIND\\lina.berg'; timed out";
+const CLOSE =
+  '/qseow-proxy-connection/;qsnode-b.northwind.test;Close connection;NORTHWIND;okafor;AppAccess;/hub/;closed';
 
 describe('user_events → InfluxDB', () => {
   it('v1: tags incl. app and user agent, config tags last; userFull/userId/appId/appName fields', () => {
     const p = userEventToInflux(rec(START), 1, { tags: [{ name: 'qs_env', value: 'dev' }] });
     assert.equal(p.measurement, 'user_events');
     assert.deepEqual(p.tags, {
-      host: 'sense-node1',
+      host: 'qsnode-a.northwind.test',
       event_action: 'Start session',
-      userFull: 'CORP\\anna',
-      userDirectory: 'CORP',
-      userId: 'anna',
+      userFull: 'NORTHWIND\\lina.berg',
+      userDirectory: 'NORTHWIND',
+      userId: 'lina.berg',
       origin: 'AppAccess',
-      appId: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-      appName: 'Sales dashboard',
+      appId: '5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301',
+      appName: 'Freight costs 2025',
       uaBrowserName: 'Safari',
       uaBrowserMajorVersion: '17',
       uaOsName: 'macOS',
@@ -45,10 +46,10 @@ describe('user_events → InfluxDB', () => {
       qs_env: 'dev',
     });
     assert.deepEqual(p.fields, {
-      userFull: { type: 'string', value: 'CORP\\anna' },
-      userId: { type: 'string', value: 'anna' },
-      appId: { type: 'string', value: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' },
-      appName: { type: 'string', value: 'Sales dashboard' },
+      userFull: { type: 'string', value: 'NORTHWIND\\lina.berg' },
+      userId: { type: 'string', value: 'lina.berg' },
+      appId: { type: 'string', value: '5d0e7c91-3b2a-4f68-9e14-c7a2b8d6f301' },
+      appName: { type: 'string', value: 'Freight costs 2025' },
     });
     assert.deepEqual([p.timeMs, p.timeNsOffset], [1000, 9]);
   });
@@ -62,9 +63,9 @@ describe('user_events → InfluxDB', () => {
       'userFull_field',
       'userId_field',
     ]);
-    assert.equal(v3.tags.userFull, 'CORP\\anna');
+    assert.equal(v3.tags.userFull, 'NORTHWIND\\lina.berg');
     const unknownApp = rec(
-      '/qseow-proxy-session/;h;Start session;D;U;o;/app/ffffffff-0000-4000-8000-000000000000;m',
+      '/qseow-proxy-session/;h;Start session;D;U;o;/app/b7e2c915-3f40-4d8a-9e61-0c5a2d7f8b34;m',
     );
     assert.equal(userEventToInflux(unknownApp, 3, {}).tags.appName, 'unknown app name');
     assert.equal(userEventToInflux(unknownApp, 1, {}).tags.appName, '<unknown app name>');
@@ -123,7 +124,10 @@ describe('user events → MQTT', () => {
       msgs.map((m) => m.topic),
       ['qliksense/userevent'],
     );
-    assert.equal(JSON.parse(msgs[0]!.payload).message, "Stop session for user 'CORP\\anna'; timed out");
+    assert.equal(
+      JSON.parse(msgs[0]!.payload).message,
+      "Stop session for user 'NORTHWIND\\lina.berg'; timed out",
+    );
   });
 
   it('structured mode topic <base>/user/<session|connection>/<action>/<host>', () => {
@@ -131,9 +135,9 @@ describe('user events → MQTT', () => {
       sendToMQTT: { postTo: {}, structured: { enable: true } },
     });
     assert.equal(msgs.length, 1);
-    assert.equal(msgs[0]!.topic, 'butler-sos/events/user/connection/close/sense-node2');
+    assert.equal(msgs[0]!.topic, 'butler-sos/events/user/connection/close/qsnode-b.northwind.test');
     const doc = JSON.parse(msgs[0]!.payload);
-    assert.equal(doc.user_full, 'CORP\\peter');
+    assert.equal(doc.user_full, 'NORTHWIND\\okafor');
     assert.equal(doc.userAgent, null);
   });
 });
@@ -141,7 +145,7 @@ describe('user events → MQTT', () => {
 describe('user events → New Relic', () => {
   it('SHAKE256/8-byte scrambling (known vector for "")', () => {
     assert.equal(scrambleUser(''), '46b9dd2b0ba88d13');
-    assert.match(scrambleUser('CORP\\anna'), /^[0-9a-f]{16}$/);
+    assert.match(scrambleUser('NORTHWIND\\lina.berg'), /^[0-9a-f]{16}$/);
   });
 
   it('attributes in upstream order; user values scrambled when configured; tags last', () => {
@@ -166,9 +170,9 @@ describe('user events → New Relic', () => {
       'qs_uaOsVersion',
       'env',
     ]);
-    assert.equal(ev.attributes.qs_userFull, scrambleUser('CORP\\anna'));
-    assert.equal(ev.attributes.qs_userId, scrambleUser('anna'));
+    assert.equal(ev.attributes.qs_userFull, scrambleUser('NORTHWIND\\lina.berg'));
+    assert.equal(ev.attributes.qs_userId, scrambleUser('lina.berg'));
     const clear = userEventToNewRelic(rec(START), { sendToNewRelic: { scramble: false } });
-    assert.equal(clear.attributes.qs_userDirectory, 'CORP');
+    assert.equal(clear.attributes.qs_userDirectory, 'NORTHWIND');
   });
 });

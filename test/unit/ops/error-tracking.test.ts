@@ -10,7 +10,7 @@ import { createFakeTimers } from './fake-timers.ts';
 const errno = (code: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`connect ${code}`), { code, ...extra });
 
-test('error categories follow §12, first match wins', () => {
+test('error categories follow docs/reference/runtime.md#error-tracking, first match wins', () => {
   const cases: [unknown, string][] = [
     [errno('ETIMEDOUT'), 'timeout'],
     [errno('ECONNABORTED'), 'timeout'],

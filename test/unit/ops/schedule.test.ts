@@ -6,7 +6,7 @@ import { createFakeTimers } from './fake-timers.ts';
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-test('schedules of config-and-ops.md §8.2 fire at the listed UTC times', () => {
+test('schedules of docs/reference/runtime.md#schedule-syntax fire at the listed UTC times', () => {
   const start = at('2026-01-01T10:07:13.000Z');
   const cases: [string, string[]][] = [
     ['every 1 hour', ['2026-01-01T11:00:00.000Z', '2026-01-01T12:00:00.000Z']],

@@ -5,7 +5,7 @@ import { collectSystemInfo, type SystemInfo } from '../../../src/ops/system-info
 import { computeInstanceId, instanceIdFor } from '../../../src/ops/telemetry/instance-id.ts';
 import { buildTelemetryPayload } from '../../../src/ops/telemetry/payload.ts';
 
-test('instance id reproduces the HMAC vectors of config-and-ops.md §6.4 when the QRS host is empty', () => {
+test('instance id reproduces the HMAC vectors of docs/reference/runtime.md#instance-id when the QRS host is empty', () => {
   const vectors: [string, string, string, string][] = [
     [
       '00:00:00:00:00:00',
@@ -85,7 +85,7 @@ const EXPECTED_PROPERTIES = [
   'telemetry_json',
 ];
 
-test('payload has exactly the §6.3 properties; flags are true only for exactly true', () => {
+test('payload has exactly the properties of docs/reference/runtime.md#telemetry-event; flags are true only for exactly true', () => {
   const config = {
     heartbeat: { enable: true },
     dockerHealthCheck: { enable: 'true' },

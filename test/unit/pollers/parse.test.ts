@@ -8,12 +8,35 @@ import { parseHealthBody } from '../../../src/sources/engine-health/parse.ts';
 import { engineUptimeText } from '../../../src/sources/engine-health/uptime.ts';
 import { parseSessionsBody } from '../../../src/sources/proxy-sessions/parse.ts';
 import { proxySessionsUrl, virtualProxyPath } from '../../../src/sources/proxy-sessions/poller.ts';
-import { CONSTRUCTED_FIXTURES } from '../../support/fixtures.ts';
+import { corpusSkip, readCorpusJson } from '../../support/compat-corpus.ts';
 
 // The uptime text is computed in local time, as upstream: pin the zone for this file.
 process.env.TZ = 'UTC';
 
-const fixture = (name: string) => JSON.parse(readFileSync(`${CONSTRUCTED_FIXTURES}${name}.json`, 'utf8'));
+/** A Sense API answer from test/fixtures/sense/. */
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/sense/${name}.json`, import.meta.url), 'utf8'));
+
+const WAREHOUSE = '3f6d2a90-1c4b-4e7a-9b25-7e8c0d41a6f3';
+const PUMPS = 'b84e17c2-5a09-4d3e-8f61-2c9a7b3e05d4';
+const BOARD = '71c0e5b8-9d2f-4a16-b3e7-58f4a0c29e1b';
+/** In memory on the engine but not in the QRS list. */
+const UNLISTED = 'e9a31f04-6b7d-4c28-a5e0-93d1f7b2c846';
+const SESSION_APP_D2 = 'SessionApp_d2c7e0a3-8f14-4b69-9e52-c1a06b3d7f88';
+const SESSION_APP_09 = 'SessionApp_09af4c17-2e6b-4d85-b3c0-7a1e5f928d64';
+
+/** The JSON type skeleton of a value: same keys, typeof at the leaves, arrays by their first element. */
+function skeleton(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length ? [skeleton(value[0])] : [];
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, skeleton(v)]),
+    );
+  return value === null ? 'null' : typeof value;
+}
+
 const server = serverIdentity({
   host: 'sense1.corp:4747',
   serverName: 'sense1',
@@ -22,7 +45,7 @@ const server = serverIdentity({
 });
 
 describe('server identity', () => {
-  it('builds the tag set of sense-inputs.md §2.3 in order, port stripped, values stringified', () => {
+  it('builds the tag set of docs/reference/sense-apis.md#server-tags in order, port stripped, values stringified', () => {
     assert.deepEqual(Object.entries(server.tags), [
       ['host', 'sense1.corp'],
       ['server_name', 'sense1'],
@@ -42,58 +65,74 @@ describe('server identity', () => {
 });
 
 describe('engine healthcheck body', () => {
-  it('keeps every field of the fixture and resolves app names (sense-inputs.md §3.3)', () => {
+  it('keeps every field of the fixture and resolves app names from the QRS fixture', () => {
     const table = new AppNameTable();
-    table.replace(parseAppList(fixture('qrs-app-list-response')) ?? []);
+    table.replace(parseAppList(fixture('qrs-apps')) ?? []);
     const parsed = parseHealthBody(
-      fixture('engine-healthcheck-response'),
+      fixture('engine-healthcheck'),
       server,
       table,
-      Date.UTC(2025, 2, 12, 8, 30, 15),
+      Date.UTC(2025, 5, 5, 19, 42, 8),
     );
     assert.ok(parsed.ok);
     const r = parsed.record;
     assert.deepEqual(parsed.missing, []);
-    assert.equal(r.version, '14.187.4');
-    assert.equal(r.started, '20250310T060001.000+0100');
-    assert.equal(r.uptime, '2 days, 2h 30m 14s');
+    assert.equal(r.version, '14.212.8');
+    assert.equal(r.started, '20250602T071530.000+0200');
+    // Started 2 June 07:15:30 read as local time (UTC here, the offset ignored) → 5 June 19:42:08.
+    assert.equal(r.uptime, '3 days, 12h 26m 38s');
     assert.deepEqual(r.mem, {
-      committed: 9812.34765625,
-      allocated: 10455.2109375,
-      free: 51022.87890625,
-      totalPhysical: 65535.4921875,
+      committed: 6144.5078125,
+      allocated: 6837.25390625,
+      free: 24106.01953125,
+      totalPhysical: 32767.61328125,
     });
     assert.deepEqual(
       [r.cpu.total, r.session.active, r.session.total, r.users.active, r.users.total],
-      [7, 3, 11, 2, 6],
+      [12, 4, 9, 3, 5],
     );
     assert.deepEqual(r.cache, {
-      hits: 30211,
-      lookups: 41877,
-      added: 11666,
-      replaced: 820,
-      bytesAdded: 734003200,
+      hits: 18734,
+      lookups: 25109,
+      added: 6375,
+      replaced: 412,
+      bytesAdded: 418906112,
     });
-    assert.deepEqual([r.apps.calls, r.apps.selections, r.saturated], [184223, 5120, false]);
-    assert.deepEqual(r.apps.activeDocs.names, ['Sales dashboard']);
-    assert.deepEqual(r.apps.inMemoryDocs.names, ['Finance - monthly close', 'Sales dashboard']);
-    assert.deepEqual(r.apps.inMemoryDocs.sessionApps, ['SessionApp_8c2b0f1e-4a3d-4c5b-9e7f-6a1b2c3d4e5f']);
-    assert.equal(r.apps.loadedDocs.ids.length, 2);
+    assert.deepEqual([r.apps.calls, r.apps.selections, r.saturated], [96512, 3307, false]);
+    assert.deepEqual(r.apps.activeDocs, {
+      ids: [PUMPS, WAREHOUSE],
+      names: ['Anomaly watch - pumps', 'Warehouse throughput'],
+      sessionApps: [],
+    });
+    assert.deepEqual(r.apps.loadedDocs, {
+      ids: [WAREHOUSE, PUMPS, SESSION_APP_D2],
+      names: ['Anomaly watch - pumps', 'Warehouse throughput'],
+      sessionApps: [SESSION_APP_D2],
+    });
+    assert.deepEqual(r.apps.inMemoryDocs.ids, [
+      WAREHOUSE,
+      SESSION_APP_D2,
+      PUMPS,
+      UNLISTED,
+      BOARD,
+      SESSION_APP_09,
+    ]);
+    // Plain string sort: capitals before the lower-case raw id of the app the QRS does not list.
+    assert.deepEqual(r.apps.inMemoryDocs.names, [
+      'Anomaly watch - pumps',
+      'Board pack (quarterly)',
+      'Warehouse throughput',
+      UNLISTED,
+    ]);
+    assert.deepEqual(r.apps.inMemoryDocs.sessionApps, [SESSION_APP_09, SESSION_APP_D2]);
     assert.equal(r.server, server);
   });
 
   it('uses raw ids when the app list is empty and never looks up session apps', () => {
-    const parsed = parseHealthBody(
-      fixture('engine-healthcheck-response'),
-      server,
-      new AppNameTable(),
-      Date.now(),
-    );
+    const parsed = parseHealthBody(fixture('engine-healthcheck'), server, new AppNameTable(), Date.now());
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.record.apps.inMemoryDocs.names, [
-      '0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c',
-      'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-    ]);
+    assert.deepEqual(parsed.record.apps.inMemoryDocs.names, [WAREHOUSE, BOARD, PUMPS, UNLISTED]);
+    assert.deepEqual(parsed.record.apps.inMemoryDocs.sessionApps, [SESSION_APP_09, SESSION_APP_D2]);
   });
 
   it('treats missing sections as absent values and empty lists, and reports them', () => {
@@ -117,7 +156,7 @@ describe('engine healthcheck body', () => {
   });
 });
 
-describe('engine uptime text (outputs.md §1.6.1)', () => {
+describe('engine uptime text (docs/reference/influxdb.md#engine-uptime-text)', () => {
   it('formats days, unpadded hours, padded minutes and seconds', () => {
     const started = Date.UTC(2024, 2, 5, 12, 1, 2);
     assert.equal(
@@ -131,21 +170,58 @@ describe('engine uptime text (outputs.md §1.6.1)', () => {
   });
 });
 
-describe('proxy session body (sense-inputs.md §4.3)', () => {
+/** Parses a session list as the poller does for server `sense1.corp`, virtual proxy `/`. */
+const parseSessions = (body: unknown, excludeUser: Parameters<typeof parseSessionsBody>[1]['excludeUser']) =>
+  parseSessionsBody(body, {
+    server,
+    virtualProxy: '/',
+    userSessionHost: 'sense1.corp:4243',
+    excludeUser,
+    timeMs: 0,
+  });
+
+describe('proxy session body (docs/reference/sense-apis.md#proxy-session-derived-values)', () => {
   it('counts all sessions, lists unique users in first-seen order, excludes users from details only', () => {
-    const parsed = parseSessionsBody(fixture('proxy-session-response'), {
-      server,
-      virtualProxy: '/',
-      userSessionHost: 'sense1.corp:4243',
-      excludeUser: [{ directory: 'INTERNAL', userId: 'sa_scheduler' }],
-      timeMs: 0,
+    const parsed = parseSessions(fixture('proxy-sessions'), [{ directory: 'INTERNAL', userId: 'sa_api' }]);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.record.sessionCount, 5);
+    assert.deepEqual(parsed.record.uniqueUsers, [
+      'LABNET\\k.berg',
+      'LABNET\\mtorres',
+      'INTERNAL\\sa_api',
+      'LABNET\\ychen',
+    ]);
+    assert.deepEqual(parsed.record.sessions, [
+      { sessionId: '1e7f3a52-9c04-4b8d-a6e1-5d2c8f0b7a93', userDirectory: 'LABNET', userId: 'k.berg' },
+      { sessionId: '84b2d6c0-3e5f-4a17-9d8c-0f6a1b2e4c75', userDirectory: 'LABNET', userId: 'mtorres' },
+      { sessionId: '5a0c8e24-7b1d-4f93-b2a6-e4c7d9f1038b', userDirectory: 'LABNET', userId: 'k.berg' },
+      { sessionId: 'f6b1a7d3-2c8e-4e05-9a4f-3d6b0c5e8a21', userDirectory: 'LABNET', userId: 'ychen' },
+    ]);
+    assert.equal(parsed.record.raw.length, 5);
+  });
+
+  it('keeps every session in the details when no user is excluded', () => {
+    const parsed = parseSessions(fixture('proxy-sessions'), null);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.record.sessions.length, 5);
+    assert.deepEqual(parsed.record.sessions[2], {
+      sessionId: 'c3d9e1f7-5a2b-4c60-8e4d-7b1f0a9c2d36',
+      userDirectory: 'INTERNAL',
+      userId: 'sa_api',
     });
+  });
+
+  it("upstream compatibility: the corpus session list gives upstream's count, user list and details", {
+    skip: corpusSkip,
+  }, () => {
+    const parsed = parseSessions(readCorpusJson('constructed/proxy-session-response.json'), [
+      { directory: 'INTERNAL', userId: 'sa_scheduler' },
+    ]);
     assert.ok(parsed.ok);
     assert.equal(parsed.record.sessionCount, 4);
     assert.deepEqual(parsed.record.uniqueUsers, ['CORP\\anna', 'CORP\\peter', 'INTERNAL\\sa_scheduler']);
     assert.equal(parsed.record.sessions.length, 3);
     assert.ok(parsed.record.sessions.every((s) => s.userDirectory !== 'INTERNAL'));
-    assert.equal(parsed.record.raw.length, 4);
   });
 
   it('matches excluded users exactly and case-sensitively; missing fields become empty strings', () => {
@@ -180,7 +256,7 @@ describe('proxy session body (sense-inputs.md §4.3)', () => {
   });
 });
 
-describe('app-name table (sense-inputs.md §5.2)', () => {
+describe('app-name table (docs/reference/sense-apis.md#app-name-table)', () => {
   it('keeps id and name, first duplicate wins, elements without id skipped', () => {
     const apps = parseAppList([
       { id: 'a', name: 'A' },
@@ -197,11 +273,40 @@ describe('app-name table (sense-inputs.md §5.2)', () => {
     assert.equal(parseAppList({ apps: [] }), undefined);
   });
 
+  it('reads the QRS fixture: id and name of each app, the other entity fields dropped', () => {
+    assert.deepEqual(parseAppList(fixture('qrs-apps')), [
+      { id: WAREHOUSE, name: 'Warehouse throughput' },
+      { id: PUMPS, name: 'Anomaly watch - pumps' },
+      { id: BOARD, name: 'Board pack (quarterly)' },
+    ]);
+  });
+
   it('accepts appNames.hostIP with an explicit port, defaulting to 4242', () => {
     assert.equal(qrsAuthority('qrs.corp'), 'qrs.corp:4242');
     assert.equal(qrsAuthority('127.0.0.1:40123'), '127.0.0.1:40123');
     assert.equal(qrsAuthority('[::1]'), '[::1]:4242');
     assert.equal(qrsAuthority('[::1]:9000'), '[::1]:9000');
     assert.equal(qrsAuthority('fe80::1'), '[fe80::1]:4242');
+  });
+});
+
+describe('Sense API fixtures', () => {
+  it('upstream compatibility: the own fixtures have the JSON shape of the corpus answers', {
+    skip: corpusSkip,
+  }, () => {
+    assert.deepEqual(
+      skeleton(fixture('engine-healthcheck')),
+      skeleton(readCorpusJson('constructed/engine-healthcheck-response.json')),
+    );
+    const corpusSessions = readCorpusJson<unknown[]>('constructed/proxy-session-response.json');
+    for (const session of fixture('proxy-sessions') as unknown[])
+      assert.deepEqual(
+        Object.keys(session as object).sort(),
+        Object.keys(corpusSessions[0] as object).sort(),
+      );
+    const corpusApps = readCorpusJson<{ published: boolean }[]>('constructed/qrs-app-list-response.json');
+    const shapeOf = (published: boolean) => skeleton(corpusApps.find((a) => a.published === published));
+    for (const app of fixture('qrs-apps') as { published: boolean }[])
+      assert.deepEqual(skeleton(app), shapeOf(app.published));
   });
 });

@@ -6,11 +6,12 @@ import type { EngineHealthRecord } from '../../../src/records/engine-health.ts';
 import type { FailedPollRecord } from '../../../src/records/failed-poll.ts';
 import type { ProxySessionsRecord } from '../../../src/records/proxy-sessions.ts';
 import { type SensePollRecord, startSensePolling } from '../../../src/sense/polling.ts';
-import { CONSTRUCTED_FIXTURES } from '../../support/fixtures.ts';
 import { startTestHttpsServer, type TestHttpsServer } from '../sense/https-test-server.ts';
 import { createTestPki, type TestPki } from '../sense/test-certs.ts';
 
-const fixture = (name: string) => readFileSync(`${CONSTRUCTED_FIXTURES}${name}.json`, 'utf8');
+/** The text of a Sense API answer from test/fixtures/sense/, served as is. */
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../fixtures/sense/${name}.json`, import.meta.url), 'utf8');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
@@ -35,11 +36,10 @@ describe('startSensePolling against a local HTTPS Sense stand-in', () => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(body);
       };
-      if (url.pathname === '/engine/healthcheck')
-        return send(healthStatus, fixture('engine-healthcheck-response'));
+      if (url.pathname === '/engine/healthcheck') return send(healthStatus, fixture('engine-healthcheck'));
       if (url.pathname === '/qps/session' || url.pathname === '/qps/hdr/session')
-        return send(200, fixture('proxy-session-response'));
-      if (url.pathname === '/qrs/app') return send(qrsStatus, fixture('qrs-app-list-response'));
+        return send(200, fixture('proxy-sessions'));
+      if (url.pathname === '/qrs/app') return send(qrsStatus, fixture('qrs-apps'));
       send(404, '{}');
     });
   });
@@ -70,7 +70,7 @@ describe('startSensePolling against a local HTTPS Sense stand-in', () => {
       userSessions: {
         enableSessionExtract: true,
         pollingInterval: 100,
-        excludeUser: [{ directory: 'INTERNAL', userId: 'sa_scheduler' }],
+        excludeUser: [{ directory: 'INTERNAL', userId: 'sa_api' }],
       },
       appNames: { enableAppNameExtract: true, extractInterval: 100, hostIP: `127.0.0.1:${sense.port}` },
       onRecord: (r) => records.push(r),
@@ -84,7 +84,9 @@ describe('startSensePolling against a local HTTPS Sense stand-in', () => {
     const polling = start(records);
     // A health poll after the app names arrived has names resolved.
     await until(() =>
-      records.some((r) => r.kind === 'engine-health' && r.apps.activeDocs.names[0] === 'Sales dashboard'),
+      records.some(
+        (r) => r.kind === 'engine-health' && r.apps.activeDocs.names[0] === 'Anomaly watch - pumps',
+      ),
     );
     await polling.stop();
 
@@ -95,12 +97,12 @@ describe('startSensePolling against a local HTTPS Sense stand-in', () => {
       server_description: 'Central node',
       env: 'TEST',
     });
-    assert.equal(health?.cache.bytesAdded, 734003200);
+    assert.equal(health?.cache.bytesAdded, 418906112);
 
     const sessions = records.filter((r): r is ProxySessionsRecord => r.kind === 'proxy-sessions');
     assert.deepEqual(new Set(sessions.map((s) => s.virtualProxy)), new Set(['/', '/hdr']));
-    assert.equal(sessions[0]?.sessionCount, 4);
-    assert.equal(sessions[0]?.sessions.length, 3);
+    assert.equal(sessions[0]?.sessionCount, 5);
+    assert.equal(sessions[0]?.sessions.length, 4);
     assert.equal(sessions[0]?.userSessionHost, `127.0.0.1:${sense.port}`);
 
     const failed = records.filter((r): r is FailedPollRecord => r.kind === 'failed-poll');
@@ -126,8 +128,8 @@ describe('startSensePolling against a local HTTPS Sense stand-in', () => {
     assert.equal(qrsReq?.headers['x-qlik-user'], 'UserDirectory=Internal; UserId=sa_repository');
 
     const stats = polling.stats();
-    assert.equal(stats.appNames.size, 2);
-    assert.equal(polling.appNames.nameOf('a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d'), 'Sales dashboard');
+    assert.equal(stats.appNames.size, 3);
+    assert.equal(polling.appNames.nameOf('3f6d2a90-1c4b-4e7a-9b25-7e8c0d41a6f3'), 'Warehouse throughput');
     assert.ok((stats.failures.byServer.sense1?.http_status ?? 0) >= 1);
     assert.ok((stats.jobs['health:0:sense1']?.runs ?? 0) >= 1);
   });
@@ -170,8 +172,8 @@ describe('startSensePolling against a local HTTPS Sense stand-in', () => {
     );
     assert.equal(failure?.failure.httpStatus, 503);
     assert.equal(failure?.host, `127.0.0.1:${sense.port}`);
-    assert.equal(polling.appNames.size, 2);
-    assert.equal(polling.appNames.nameOf('0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c'), 'Finance - monthly close');
+    assert.equal(polling.appNames.size, 3);
+    assert.equal(polling.appNames.nameOf('b84e17c2-5a09-4d3e-8f61-2c9a7b3e05d4'), 'Anomaly watch - pumps');
   });
 
   it('keeps polling when the record handler throws', async () => {

@@ -26,7 +26,7 @@ describe('Sense HTTPS client', () => {
   });
 
   it('presents the client certificate, verifies the server with the CA and parses JSON', async () => {
-    server.handler = json({ version: '14.187.4' });
+    server.handler = json({ version: '14.173.3' });
     const client = createSenseClient({ cert: pki.files });
     const res = await client.getJson(`${server.origin}/engine/healthcheck`, {
       ...sense,
@@ -34,7 +34,7 @@ describe('Sense HTTPS client', () => {
     });
     await client.close();
     assert.equal(res.ok, true);
-    assert.deepEqual(res.ok && res.body, { version: '14.187.4' });
+    assert.deepEqual(res.ok && res.body, { version: '14.173.3' });
     const seen = server.requests.at(-1);
     assert.equal(seen?.clientCN, 'QlikClient');
     assert.equal(seen?.headers['x-test'], 'a');

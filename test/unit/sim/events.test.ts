@@ -5,13 +5,18 @@ import { EventFactory, LOG_EVENT_KINDS, USER_EVENT_KINDS } from '../../../sim/ev
 import { ServerModel } from '../../../sim/model.ts';
 import { createRandom } from '../../../sim/random.ts';
 
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
+const APPENDERS = new URL('../../../sense-appenders/', import.meta.url);
 
-/** Logger names each appender is fed by, and its marker and threshold, read from the XML. */
+/**
+ * Logger names each appender of our appender file (sense-appenders/<service>/) is fed by,
+ * keyed by the appender's marker.
+ */
 function appenderSelection(service: string): Map<string, string[]> {
-  const xml = readFileSync(new URL(`log_appender_xml/${service}/LocalLogConfig.xml`, FIXTURES), 'utf8');
+  const xml = readFileSync(new URL(`${service}/LocalLogConfig.xml`, APPENDERS), 'utf8');
   const markerOf = new Map<string, string>();
-  for (const m of xml.matchAll(/<appender name="([^"]+)"[\s\S]*?name="conversionpattern" value="([^;"]*)/g)) {
+  for (const m of xml.matchAll(
+    /<appender name="([^"]+)"[\s\S]*?(?:<conversionPattern|name="conversionpattern") value="([^;"]*)/gi,
+  )) {
     markerOf.set(m[1] as string, m[2] as string);
   }
   const loggers = new Map<string, string[]>();

@@ -79,7 +79,7 @@ test('engine doc ids are the QRS app ids of that node (session apps aside); node
   }
 });
 
-test('proxy sessions have the shape of reference §4.2 and are split by virtual proxy', () => {
+test('proxy sessions have the shape of docs/reference/sense-apis.md#proxy-session-response and are split by virtual proxy', () => {
   const [model] = nodes(4);
   let seenHdr = false;
   for (let i = 0; i < 50; i++) {

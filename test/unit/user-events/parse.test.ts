@@ -1,10 +1,12 @@
 /**
- * Golden tests: the reference's user-event datagrams (with upstream v14's records) through
- * our parser and handler. Deliberate differences are named in the test titles.
+ * Golden tests of the user-event parser and handler: the project's user-event datagrams
+ * (session and connection events from several browsers and systems, odd and malformed ones)
+ * compared field by field with the records written by hand from the layout
+ * (docs/reference/udp-events.md#user-event-layout). Then upstream's constructed datagrams
+ * with the records upstream v14 makes of them (only when the compatibility corpus is present).
  */
 import assert from 'node:assert/strict';
 import type { RemoteInfo } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import { EventCounters } from '../../../src/records/event-counts.ts';
@@ -12,88 +14,53 @@ import type { UserEventRecord } from '../../../src/records/user-event.ts';
 import { createUserEventHandler } from '../../../src/sources/user-events/handler.ts';
 import { parseUserEventDatagram } from '../../../src/sources/user-events/parse.ts';
 import { extractUserAgent, parseUserAgent } from '../../../src/sources/user-events/user-agent.ts';
+import { corpusSkip, readCorpusJson } from '../../support/compat-corpus.ts';
+import {
+  appNameOf,
+  datagramBytes,
+  datagramText,
+  expectedOf,
+  USER_EVENTS,
+} from '../../support/datagram-fixtures.ts';
 
-interface Case {
-  datagram: string;
-  forwarded: boolean;
-  parsedByUpstreamV14: Record<string, unknown> | null;
-}
-const fixtures = new URL('../../../../shared/fixtures/constructed', import.meta.url).pathname;
-const cases: Case[] = JSON.parse(readFileSync(`${fixtures}/user-event-datagrams.json`, 'utf8')).cases;
+const cases = USER_EVENTS.cases;
+const opts = { ...USER_EVENTS.parseOptions, appNameOf: appNameOf(USER_EVENTS) };
 
-const apps = new Map([['a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d', 'Sales dashboard']]);
-const opts = { receivedAtMs: 1_700_000_000_000, timeNsOffset: 3, appNameOf: (id: string) => apps.get(id) };
-
-/** Upstream's `ua` object reduced to the four values destinations use, in our record's form. */
-function expectedUa(ua: Record<string, Record<string, string> | string> | undefined) {
-  if (ua === undefined) return undefined;
-  const b = ua.browser as Record<string, string>;
-  const o = ua.os as Record<string, string>;
-  const out: Record<string, string> = { ua: ua.ua as string };
-  if (b.name) out.browserName = b.name;
-  if (b.major) out.browserMajor = b.major;
-  if (o.name) out.osName = o.name;
-  if (o.version) out.osVersion = o.version;
-  return out;
-}
-
+/** The record without the receive-time bookkeeping (the user-agent object copied out of the cache). */
 function view(e: UserEventRecord): Record<string, unknown> {
   const { receivedAtMs: _r, timeNsOffset: _t, ua, ...rest } = e;
   return ua === undefined ? rest : { ...rest, ua: { ...ua } };
 }
 
-describe('user-event parser: datagrams of the reference', () => {
-  for (const [i, c] of cases.entries()) {
-    const up = c.parsedByUpstreamV14;
-    if (up === null || c.datagram.split(';').length < 8) continue;
-    it(`#${i + 1} ${up.messageType} ${up.command}: upstream's record`, () => {
-      const r = parseUserEventDatagram(c.datagram, opts);
-      assert.ok(r.ok);
-      const { ua, ...rest } = up as Record<string, unknown>;
-      const expected: Record<string, unknown> = { ...rest };
-      const u = expectedUa(ua as never);
-      if (u !== undefined) expected.ua = u;
-      assert.deepEqual(view(r.event), expected);
+describe('user-event parser: the project datagrams', () => {
+  it('the fixtures hold session start/stop and connection open/close, and rejected datagrams', () => {
+    const commands = new Set(cases.map((c) => c.expected?.command));
+    for (const command of ['Start session', 'Stop session', 'Open connection', 'Close connection']) {
+      assert.ok(commands.has(command), command);
+    }
+    assert.ok(cases.some((c) => c.rejected));
+    assert.ok(cases.some((c) => c.excluded));
+  });
+
+  for (const c of cases) {
+    const outcome = c.rejected ? `rejected (${c.rejected.reason})` : 'accepted';
+    it(`${c.id}, ${outcome}: ${c.description}`, () => {
+      const r = parseUserEventDatagram(datagramText(c), opts);
+      if (c.rejected !== undefined) {
+        // JSON drops the members a rejection leaves undefined.
+        assert.deepEqual(JSON.parse(JSON.stringify(r)), { ok: false, ...c.rejected });
+        return;
+      }
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.deepEqual(view(r.event), expectedOf(c));
       assert.equal(r.event.receivedAtMs, opts.receivedAtMs);
-      assert.equal(r.event.timeNsOffset, 3);
+      assert.equal(r.event.timeNsOffset, opts.timeNsOffset);
     });
   }
-
-  it('#8 unknown marker /proxy-user-event/ is rejected', () => {
-    assert.deepEqual(parseUserEventDatagram(cases[7]!.datagram, opts), {
-      ok: false,
-      reason: 'unknown_marker',
-    });
-  });
-
-  it('#9 two fields only is rejected (fix: v14 forwards it with "undefined" fields)', () => {
-    assert.equal(cases[8]!.forwarded, true);
-    const r = parseUserEventDatagram(cases[8]!.datagram, opts);
-    assert.equal(!r.ok && r.reason, 'too_few_fields');
-  });
-
-  it('accepts an upper-case app GUID in the context and looks it up as is', () => {
-    const r = parseUserEventDatagram(
-      '/qseow-proxy-session/;h;Start session;D;U;o;/app/A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D?x=1;m',
-      opts,
-    );
-    assert.ok(r.ok);
-    assert.equal(r.event.appId, 'A1B2C3D4-E5F6-4A7B-8C9D-0E1F2A3B4C5D');
-    assert.equal(r.event.appName, '<unknown app name>');
-  });
-
-  it('rejects a GUID with a bad version digit', () => {
-    const r = parseUserEventDatagram(
-      '/qseow-proxy-session/;h;Start session;D;U;o;/app/a1b2c3d4-e5f6-9a7b-8c9d-0e1f2a3b4c5d;m',
-      opts,
-    );
-    assert.ok(r.ok);
-    assert.equal(r.event.appId, undefined);
-  });
 });
 
 describe('user agents (ua-parser-js 1.x, v14 names)', () => {
-  it('gives the reference table results', () => {
+  it('gives the documented results for common browsers, and nothing for empty or unknown agents', () => {
     const table: [string, string | undefined, string | undefined, string | undefined, string | undefined][] =
       [
         [
@@ -155,26 +122,103 @@ describe('user-event handler', () => {
     const emitted: UserEventRecord[] = [];
     const counters = new EventCounters();
     const h = createUserEventHandler({
-      excludeUser: [{ directory: 'INTERNAL', userId: 'sa_scheduler' }],
+      excludeUser: USER_EVENTS.excludeUser,
       eventCounters: counters,
-      appNameOf: (id) => apps.get(id),
+      appNameOf: appNameOf(USER_EVENTS),
       emit: (e) => emitted.push(e),
       log: createRecordingLogger(),
     });
-    for (const c of cases) h.handle(Buffer.from(c.datagram), rinfo, stamp);
+    for (const c of cases) h.handle(datagramBytes(c), rinfo, stamp);
+
+    const excluded = cases.filter((c) => c.excluded);
+    const forwarded = cases.filter((c) => c.expected && !c.excluded);
+    const byReason: Record<string, number> = { excluded_user: excluded.length };
+    for (const c of cases) {
+      if (c.rejected) byReason[c.rejected.reason] = (byReason[c.rejected.reason] ?? 0) + 1;
+    }
     const s = h.stats();
-    assert.equal(s.rejected.excluded_user, 1);
-    assert.equal(s.rejected.unknown_marker, 1);
-    assert.equal(s.rejected.too_few_fields, 1);
-    assert.equal(emitted.length, cases.length - 3);
-    assert.equal(s.emitted, emitted.length);
-    const counts = counters.take(0).counts;
-    const total = counts.reduce((a, c) => a + c.counter, 0);
-    assert.equal(total, cases.length);
-    assert.ok(counts.some((c) => c.source === 'Unknown' && c.host === 'Unknown' && c.counter === 1));
-    const excludedCount = counts.find(
-      (c) => c.source === 'qseow-proxy-session' && c.subsystem === 'Not available',
+    assert.deepEqual(Object.fromEntries(Object.entries(s.rejected).filter(([, n]) => n > 0)), byReason);
+    assert.deepEqual(
+      emitted.map(view),
+      forwarded.map((c) => expectedOf(c)),
     );
-    assert.ok(excludedCount && excludedCount.counter >= 2, 'excluded user still counted under its origin');
+    assert.equal(s.emitted, emitted.length);
+
+    const counts = counters.take(0).counts;
+    assert.equal(
+      counts.reduce((a, c) => a + c.counter, 0),
+      cases.length,
+      'every datagram counted',
+    );
+    const unknown = cases.filter((c) => c.rejected && c.rejected.messageType === undefined).length;
+    assert.ok(counts.some((c) => c.source === 'Unknown' && c.host === 'Unknown' && c.counter === unknown));
+    for (const c of excluded) {
+      const e = expectedOf(c);
+      assert.ok(
+        counts.some((n) => n.source === e.messageType && n.host === e.host && n.subsystem === e.origin),
+        'an excluded user is still counted, under the origin as subsystem',
+      );
+    }
+  });
+});
+
+interface UpstreamCase {
+  datagram: string;
+  forwarded: boolean;
+  parsedByUpstreamV14: Record<string, unknown> | null;
+}
+
+/** Upstream's `ua` object reduced to the four values destinations use, in our record's form. */
+function expectedUa(ua: Record<string, Record<string, string> | string> | undefined) {
+  if (ua === undefined) return undefined;
+  const b = ua.browser as Record<string, string>;
+  const o = ua.os as Record<string, string>;
+  const out: Record<string, string> = { ua: ua.ua as string };
+  if (b.name) out.browserName = b.name;
+  if (b.major) out.browserMajor = b.major;
+  if (o.name) out.osName = o.name;
+  if (o.version) out.osVersion = o.version;
+  return out;
+}
+
+describe('user-event parser: upstream v14 records (compatibility corpus)', { skip: corpusSkip }, () => {
+  const upstream = readCorpusJson<{ cases: UpstreamCase[] }>('constructed/user-event-datagrams.json').cases;
+  // The corpus's app-name table, as its records show it (app id → name).
+  const names = new Map<string, string>();
+  for (const c of upstream) {
+    const r = c.parsedByUpstreamV14 as { appId?: string; appName?: string } | null;
+    if (r?.appId && r.appName && r.appName !== '<unknown app name>') names.set(r.appId, r.appName);
+  }
+  const uopts = { receivedAtMs: 1, timeNsOffset: 3, appNameOf: (id: string) => names.get(id) };
+
+  for (const [i, c] of upstream.entries()) {
+    const up = c.parsedByUpstreamV14;
+    if (up === null || c.datagram.split(';').length < 8) continue;
+    it(`#${i + 1} ${up.messageType} ${up.command}: upstream's record`, () => {
+      const r = parseUserEventDatagram(c.datagram, uopts);
+      assert.ok(r.ok);
+      const { ua, ...rest } = up as Record<string, unknown>;
+      const expected: Record<string, unknown> = { ...rest };
+      const u = expectedUa(ua as never);
+      if (u !== undefined) expected.ua = u;
+      assert.deepEqual(view(r.event), expected);
+    });
+  }
+
+  it('a marker upstream does not recognise is rejected (as upstream)', () => {
+    const unknown = upstream.filter((x) => !x.forwarded && !x.datagram.startsWith('/qseow-proxy-'));
+    assert.ok(unknown.length >= 1);
+    for (const c of unknown) {
+      assert.deepEqual(parseUserEventDatagram(c.datagram, uopts), { ok: false, reason: 'unknown_marker' });
+    }
+  });
+
+  it('datagrams with fewer than 8 fields are rejected (upstream v14 forwards them with "undefined" fields)', () => {
+    const short = upstream.filter((x) => x.forwarded && x.datagram.split(';').length < 8);
+    assert.ok(short.length >= 1);
+    for (const c of short) {
+      const r = parseUserEventDatagram(c.datagram, uopts);
+      assert.equal(!r.ok && r.reason, 'too_few_fields', c.datagram);
+    }
   });
 });

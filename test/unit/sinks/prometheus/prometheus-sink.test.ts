@@ -57,7 +57,8 @@ describe('Prometheus sink', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0] as string, /user_session_virtual_proxy="\/".* 4$/);
 
-    // A new engine version replaces the old metadata series instead of adding one (§2.3).
+    // A new engine version replaces the old metadata series instead of adding one
+    // (docs/reference/prometheus.md#staleness-and-expiry).
     const metadata = (version: string): PromSample => ({
       name: 'butlersos_engine_metadata',
       help: 'Metadata about the Qlik Sense engine.',
