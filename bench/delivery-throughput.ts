@@ -9,9 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import { createDeliveryQueue } from '../src/delivery/queue.ts';
+import { encodeLine } from '../src/destinations/influxdb/line-protocol.ts';
+import { createInfluxSink } from '../src/destinations/influxdb/sink.ts';
 import { createLogger } from '../src/logging/logger.ts';
-import { encodeLine } from '../src/sinks/influxdb/line-protocol.ts';
-import { createInfluxSink } from '../src/sinks/influxdb/sink.ts';
 import { queryInflux, sharedServices, uniqueName } from '../test/support/services.ts';
 
 const { values } = parseArgs({

@@ -6,8 +6,8 @@
  *   node bench/line-protocol.ts [--points 200000] [--rounds 5]
  */
 import { parseArgs } from 'node:util';
+import { encodeLine } from '../src/destinations/influxdb/line-protocol.ts';
 import type { InfluxPoint } from '../src/mapping/shapes.ts';
-import { encodeLine } from '../src/sinks/influxdb/line-protocol.ts';
 
 const { values } = parseArgs({
   options: { points: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } },

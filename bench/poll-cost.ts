@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../src/logging/logger.ts';
 import { engineHealthToInflux } from '../src/mapping/engine-health.ts';
 import { proxySessionsToInflux } from '../src/mapping/proxy-sessions.ts';
-import { type SensePollRecord, startSensePolling } from '../src/sense/polling.ts';
+import { type SensePollRecord, startSensePolling } from '../src/sources/sense-polls/polling.ts';
 
 const { values } = parseArgs({
   options: {

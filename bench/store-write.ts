@@ -11,9 +11,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLocalStore } from '../src/destinations/local-store/local-store.ts';
 import { createRecordingLogger } from '../src/logging/logger.ts';
 import type { InfluxPoint } from '../src/mapping/shapes.ts';
-import { createLocalStore } from '../src/store/local-store.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
 const batchSize = Number(process.argv[3] ?? 1000);

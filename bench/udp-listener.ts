@@ -8,10 +8,10 @@
  *   node bench/udp-listener.ts [seconds-per-rate] [rate,rate,...]
  */
 import { spawn } from 'node:child_process';
+import { encodeLine } from '../src/destinations/influxdb/line-protocol.ts';
 import { createRecordingLogger } from '../src/logging/logger.ts';
 import { logEventToInflux } from '../src/mapping/log-event.ts';
 import { EventCounters } from '../src/records/event-counts.ts';
-import { encodeLine } from '../src/sinks/influxdb/line-protocol.ts';
 import { createLogEventHandler } from '../src/sources/log-events/handler.ts';
 import { startUdpListener } from '../src/udp/listener.ts';
 

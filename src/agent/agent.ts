@@ -10,16 +10,16 @@
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { ButlerSosConfig, ButlerSosSettings } from '../config/schema.ts';
+import type { LocalStore } from '../destinations/local-store/local-store.ts';
+import type { NewRelicCredential } from '../destinations/new-relic/credentials.ts';
+import type { CollectedSample } from '../destinations/prometheus/prometheus-sink.ts';
 import type { Logger } from '../logging/logger.ts';
 import { queueMetricsToInflux, udpStatsToProm } from '../mapping/udp-queue.ts';
 import { EventCounters } from '../records/event-counts.ts';
-import { startSensePolling } from '../sense/polling.ts';
-import type { NewRelicCredential } from '../sinks/newrelic/credentials.ts';
-import type { CollectedSample } from '../sinks/prometheus/prometheus-sink.ts';
 import { createLogEventHandler } from '../sources/log-events/handler.ts';
-import type { UdpEventHandler } from '../sources/udp-event-handler.ts';
-import type { LocalStore } from '../store/local-store.ts';
+import { startSensePolling } from '../sources/sense-polls/polling.ts';
 import { udpListenerOptions } from '../udp/config.ts';
+import type { UdpEventHandler } from '../udp/event-handler.ts';
 import { startUdpListener, type UdpListener } from '../udp/listener.ts';
 import { startEventCountsFlusher, startQueueMetricsReporter } from '../udp/periodic.ts';
 import { createDestinations, type Destinations, type OverflowFactory } from './destinations.ts';
@@ -60,7 +60,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let running = true;
 
   const store: LocalStore | undefined = s.localStore.enable
-    ? (await import('../store/local-store.ts')).createLocalStore({
+    ? (await import('../destinations/local-store/local-store.ts')).createLocalStore({
         file: fromWorkingDirectory(s.localStore.file),
         retentionHours: s.localStore.retentionHours,
         maxBytes: s.localStore.maxSizeMB * 1024 * 1024,
@@ -250,7 +250,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (destinations.prometheus) {
     const prom = destinations.prometheus;
     prom.registerCollector(() => ownMetrics(destinations, listeners, polling.stats().failures.byServer));
-    const { startMetricsServer } = await import('../sinks/prometheus/metrics-server.ts');
+    const { startMetricsServer } = await import('../destinations/prometheus/metrics-server.ts');
     const server = await startMetricsServer({
       host: s.prometheus.host,
       port: s.prometheus.port,
@@ -267,7 +267,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // (0.0.0.0:9001 by default). Kept for dashboards that scrape it; a port in use is a warning
     // here (the same metrics are also on the main endpoint), not a reason to stop.
     if (s.prometheus.nodeMetricsPort !== s.prometheus.port) {
-      const { createPrometheusSink } = await import('../sinks/prometheus/prometheus-sink.ts');
+      const { createPrometheusSink } = await import('../destinations/prometheus/prometheus-sink.ts');
       try {
         const nodeServer = await startMetricsServer({
           host: s.prometheus.nodeMetricsHost,

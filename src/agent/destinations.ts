@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import type { ButlerSosSettings } from '../config/schema.ts';
 import { createDeliveryQueue, type DeliveryQueue } from '../delivery/queue.ts';
 import { DeliveryError, type DeliverySink, type DeliveryStats, type Overflow } from '../delivery/types.ts';
+import type { InfluxSink } from '../destinations/influxdb/index.ts';
+import type { MqttSink } from '../destinations/mqtt/mqtt-sink.ts';
+import { type NewRelicCredential, resolveAccounts } from '../destinations/new-relic/credentials.ts';
+import type { NewRelicSink } from '../destinations/new-relic/newrelic-sink.ts';
+import type { PrometheusSink } from '../destinations/prometheus/prometheus-sink.ts';
 import type { Logger } from '../logging/logger.ts';
 import type {
   InfluxPoint,
@@ -20,11 +25,6 @@ import type {
   NewRelicLog,
   NewRelicMetric,
 } from '../mapping/shapes.ts';
-import type { InfluxSink } from '../sinks/influxdb/index.ts';
-import type { MqttSink } from '../sinks/mqtt/mqtt-sink.ts';
-import { type NewRelicCredential, resolveAccounts } from '../sinks/newrelic/credentials.ts';
-import type { NewRelicSink } from '../sinks/newrelic/newrelic-sink.ts';
-import type { PrometheusSink } from '../sinks/prometheus/prometheus-sink.ts';
 
 export interface DeliverySettings {
   /** Folder of the disk spools; absent: no spool (memory only). */
@@ -124,7 +124,7 @@ export async function createDestinations(options: DestinationOptions): Promise<D
   let influx: InfluxDestination | undefined;
   const ic = settings.influxdbConfig;
   if (ic.enable) {
-    const { createInfluxSink, encodeLine } = await import('../sinks/influxdb/index.ts');
+    const { createInfluxSink, encodeLine } = await import('../destinations/influxdb/index.ts');
     const version = ic.version as InfluxVersion;
     const sink = createInfluxSink({
       version,
@@ -167,7 +167,7 @@ export async function createDestinations(options: DestinationOptions): Promise<D
   let mqtt: Destinations['mqtt'];
   const mc = settings.mqttConfig;
   if (mc.enable) {
-    const { createMqttSink } = await import('../sinks/mqtt/mqtt-sink.ts');
+    const { createMqttSink } = await import('../destinations/mqtt/mqtt-sink.ts');
     const sink = createMqttSink({ brokerHost: mc.brokerHost, brokerPort: mc.brokerPort, log });
     const queue = queueFor('mqtt', `MQTT at ${mc.brokerHost}:${mc.brokerPort}`, sink, 500);
     mqtt = { sink, queue };
@@ -178,7 +178,7 @@ export async function createDestinations(options: DestinationOptions): Promise<D
   const nr = settings.newRelic;
   const anyNewRelic = nr.enable || settings.uptimeMonitor.storeNewRelic.enable;
   if (anyNewRelic) {
-    const { createNewRelicSink } = await import('../sinks/newrelic/newrelic-sink.ts');
+    const { createNewRelicSink } = await import('../destinations/new-relic/newrelic-sink.ts');
     for (const credential of options.newRelicCredentials) {
       const account = {
         name: credential.accountName,
@@ -206,7 +206,7 @@ export async function createDestinations(options: DestinationOptions): Promise<D
   }
 
   const prometheus = settings.prometheus.enable
-    ? (await import('../sinks/prometheus/prometheus-sink.ts')).createPrometheusSink({
+    ? (await import('../destinations/prometheus/prometheus-sink.ts')).createPrometheusSink({
         log,
         // Safety net behind the removal on failed polls: a series not refreshed for three
         // polling intervals is gone (a server removed from a reloaded config, say).

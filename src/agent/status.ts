@@ -2,7 +2,7 @@
  * The agent's status for the web UI, `/status` and the health check: per Sense server,
  * up or failing with the last poll error; per destination, the delivery counters.
  */
-import type { SensePollingStats } from '../sense/polling.ts';
+import type { SensePollingStats } from '../sources/sense-polls/polling.ts';
 import type { Destinations } from './destinations.ts';
 
 export interface AgentStatusInputs {

@@ -4,7 +4,7 @@
  * upstream's (docs/reference/influxdb.md#engine-health, docs/reference/influxdb.md#proxy-sessions)
  * and live here only.
  */
-import type { LatestPoint, Series, SeriesResult, StoreReader } from '../store/queries.ts';
+import type { LatestPoint, Series, SeriesResult, StoreReader } from '../destinations/local-store/queries.ts';
 import type { WebStatus } from './status.ts';
 
 export interface ChartSeries {

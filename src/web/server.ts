@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { LocalStoreStats } from '../destinations/local-store/local-store.ts';
+import { StoreQueryError, type StoreReader } from '../destinations/local-store/queries.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { LocalStoreStats } from '../store/local-store.ts';
-import { StoreQueryError, type StoreReader } from '../store/queries.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { buildOverview } from './overview.ts';
 import {

@@ -7,7 +7,7 @@
 import type { EventCounters } from '../../records/event-counts.ts';
 import type { LogEventRecord, LogEventRejection, LogEventSource } from '../../records/log-event.ts';
 import { createRateLimitedLog } from '../../udp/drop-log.ts';
-import type { UdpEventHandler, UdpEventHandlerOptions } from '../udp-event-handler.ts';
+import type { UdpEventHandler, UdpEventHandlerOptions } from '../../udp/event-handler.ts';
 import { type CategoriseConfig, compileCategoriser } from './categorise.ts';
 import { sanitise, trimLineEnd } from './fields.ts';
 import { markerSource, parseLogEventDatagram } from './parse.ts';

@@ -5,8 +5,8 @@
  */
 import type { UserEventRecord, UserEventRejection } from '../../records/user-event.ts';
 import { createRateLimitedLog } from '../../udp/drop-log.ts';
+import type { UdpEventHandler, UdpEventHandlerOptions } from '../../udp/event-handler.ts';
 import { sanitise } from '../log-events/fields.ts';
-import type { UdpEventHandler, UdpEventHandlerOptions } from '../udp-event-handler.ts';
 import { parseUserEventDatagram } from './parse.ts';
 
 export interface UserEventHandlerOptions extends UdpEventHandlerOptions<UserEventRecord> {

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDeliveryQueue } from '../../../src/delivery/queue.ts';
 import { DeliveryError } from '../../../src/delivery/types.ts';
+import { encodeLine } from '../../../src/destinations/influxdb/line-protocol.ts';
+import { createInfluxSink, type InfluxSink } from '../../../src/destinations/influxdb/sink.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import type { InfluxPoint } from '../../../src/mapping/shapes.ts';
-import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
-import { createInfluxSink, type InfluxSink } from '../../../src/sinks/influxdb/sink.ts';
 import { queryInflux, sharedServices, uniqueName } from '../../support/services.ts';
 
 const { influxdbUrl } = sharedServices();

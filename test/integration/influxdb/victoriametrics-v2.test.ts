@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeLine } from '../../../src/destinations/influxdb/line-protocol.ts';
+import { createInfluxSink } from '../../../src/destinations/influxdb/sink.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
-import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
-import { createInfluxSink } from '../../../src/sinks/influxdb/sink.ts';
 import { flushVictoriaMetrics, sharedServices, uniqueName, waitFor } from '../../support/services.ts';
 
 describe('InfluxDB v2 sink against VictoriaMetrics', () => {

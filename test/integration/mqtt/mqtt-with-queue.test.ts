@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createDeliveryQueue } from '../../../src/delivery/index.ts';
+import { createMqttSink, type MqttSink } from '../../../src/destinations/mqtt/mqtt-sink.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import type { MqttMessage } from '../../../src/mapping/shapes.ts';
-import { createMqttSink, type MqttSink } from '../../../src/sinks/mqtt/mqtt-sink.ts';
 import { type PrivateService, startPrivateMosquitto, uniqueName, waitFor } from '../../support/services.ts';
 
 describe('MQTT sink with the delivery queue across a broker outage', () => {

@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DeliveryError } from '../../../src/delivery/types.ts';
+import {
+  createNewRelicSink,
+  type NewRelicSinkOptions,
+} from '../../../src/destinations/new-relic/newrelic-sink.ts';
+import type { MetricInput } from '../../../src/destinations/new-relic/payloads.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import type { NewRelicEvent } from '../../../src/mapping/shapes.ts';
-import { createNewRelicSink, type NewRelicSinkOptions } from '../../../src/sinks/newrelic/newrelic-sink.ts';
-import type { MetricInput } from '../../../src/sinks/newrelic/payloads.ts';
 import { type FakeNewRelic, startFakeNewRelic } from '../../support/fake-newrelic.ts';
 
 const PROD_KEY = 'NRII-prod-secret-key-0001';

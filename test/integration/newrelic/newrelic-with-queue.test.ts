@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDeliveryQueue } from '../../../src/delivery/index.ts';
+import { createNewRelicSink } from '../../../src/destinations/new-relic/newrelic-sink.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import type { NewRelicEvent } from '../../../src/mapping/shapes.ts';
-import { createNewRelicSink } from '../../../src/sinks/newrelic/newrelic-sink.ts';
 import { type FakeNewRelic, startFakeNewRelic } from '../../support/fake-newrelic.ts';
 
 describe('New Relic sink with the delivery queue', () => {

@@ -20,6 +20,12 @@ import {
   userConnectionDatagram,
   userSessionDatagram,
 } from '../../../sim/datagrams.ts';
+import { encodeLines } from '../../../src/destinations/influxdb/line-protocol.ts';
+import {
+  type MetricsServer,
+  startMetricsServer,
+} from '../../../src/destinations/prometheus/metrics-server.ts';
+import { createPrometheusSink } from '../../../src/destinations/prometheus/prometheus-sink.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import { engineHealthToInflux, engineHealthToPrometheus } from '../../../src/mapping/engine-health.ts';
 import { logEventToInflux } from '../../../src/mapping/log-event.ts';
@@ -29,9 +35,6 @@ import { userEventToInflux } from '../../../src/mapping/user-event.ts';
 import type { EngineHealthRecord } from '../../../src/records/engine-health.ts';
 import type { ProxySessionsRecord } from '../../../src/records/proxy-sessions.ts';
 import { serverIdentity } from '../../../src/records/server.ts';
-import { encodeLines } from '../../../src/sinks/influxdb/line-protocol.ts';
-import { type MetricsServer, startMetricsServer } from '../../../src/sinks/prometheus/metrics-server.ts';
-import { createPrometheusSink } from '../../../src/sinks/prometheus/prometheus-sink.ts';
 import { parseLogEventDatagram } from '../../../src/sources/log-events/parse.ts';
 import { parseUserEventDatagram } from '../../../src/sources/user-events/parse.ts';
 import {

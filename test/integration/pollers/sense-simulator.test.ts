@@ -18,7 +18,7 @@ import {
   type SensePollingOptions,
   type SensePollRecord,
   startSensePolling,
-} from '../../../src/sense/polling.ts';
+} from '../../../src/sources/sense-polls/polling.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {

@@ -5,10 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  type MetricsServer,
+  startMetricsServer,
+} from '../../../src/destinations/prometheus/metrics-server.ts';
+import {
+  createPrometheusSink,
+  type PrometheusSink,
+} from '../../../src/destinations/prometheus/prometheus-sink.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import type { PromSample } from '../../../src/mapping/shapes.ts';
-import { type MetricsServer, startMetricsServer } from '../../../src/sinks/prometheus/metrics-server.ts';
-import { createPrometheusSink, type PrometheusSink } from '../../../src/sinks/prometheus/prometheus-sink.ts';
 import {
   type PrometheusScrapeTarget,
   queryPrometheus,

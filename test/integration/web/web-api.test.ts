@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createLocalStore, type LocalStore } from '../../../src/destinations/local-store/local-store.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
-import { createLocalStore, type LocalStore } from '../../../src/store/local-store.ts';
 import { startWebServer, type WebServer } from '../../../src/web/server.ts';
 import { agentStatus, healthPoints, leakyConfig, logEventPoints, SECRETS } from './fixtures.ts';
 

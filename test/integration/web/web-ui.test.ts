@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { createLocalStore, type LocalStore } from '../../../src/destinations/local-store/local-store.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
-import { createLocalStore, type LocalStore } from '../../../src/store/local-store.ts';
 import { startWebServer, type WebServer } from '../../../src/web/server.ts';
 import { launchHeadlessChromium, recordPageErrors } from '../../support/browser.ts';
 import {

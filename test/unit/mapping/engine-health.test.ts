@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { encodeLine } from '../../../src/destinations/influxdb/line-protocol.ts';
 import {
   ENGINE_HEALTH_PROM_METRICS,
   engineHealthToInflux,
@@ -12,7 +13,6 @@ import {
 import type { InfluxPoint, InfluxVersion } from '../../../src/mapping/shapes.ts';
 import type { EngineHealthRecord } from '../../../src/records/engine-health.ts';
 import { serverIdentity } from '../../../src/records/server.ts';
-import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
 import { AppNameTable, parseAppList } from '../../../src/sources/app-names/table.ts';
 import { parseHealthBody, resolveDocList } from '../../../src/sources/engine-health/parse.ts';
 import { corpusSkip, readCorpusJson } from '../../support/compat-corpus.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeLine } from '../../../src/destinations/influxdb/line-protocol.ts';
 import { failedPollToInflux } from '../../../src/mapping/failed-poll.ts';
 import { errorCategory } from '../../../src/ops/error-category.ts';
 import type { FailedPollRecord } from '../../../src/records/failed-poll.ts';
-import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
 
 const proxyFailure: FailedPollRecord = {
   kind: 'failed-poll',

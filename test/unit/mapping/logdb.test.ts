@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeLine } from '../../../src/destinations/influxdb/line-protocol.ts';
 import {
   LOGDB_MEASUREMENT,
   type LogDbServer,
@@ -12,7 +13,6 @@ import {
   serverForLogDbRow,
 } from '../../../src/mapping/logdb.ts';
 import type { LogDbRecord } from '../../../src/records/logdb.ts';
-import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
 
 const ENTRY_MS = Date.parse('2026-03-14T10:15:12.345Z');
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { encodeLine } from '../../../src/destinations/influxdb/line-protocol.ts';
 import type { NewRelicMetricConfig } from '../../../src/mapping/engine-health.ts';
 import {
   proxySessionsToInflux,
@@ -11,7 +12,6 @@ import {
 import type { InfluxVersion } from '../../../src/mapping/shapes.ts';
 import type { ProxySessionsRecord } from '../../../src/records/proxy-sessions.ts';
 import { serverIdentity } from '../../../src/records/server.ts';
-import { encodeLine } from '../../../src/sinks/influxdb/line-protocol.ts';
 import { parseSessionsBody } from '../../../src/sources/proxy-sessions/parse.ts';
 
 const body = JSON.parse(
