@@ -3,6 +3,8 @@
  * host facts and the startup banner, error tracking, uptime monitor, heartbeat, anonymous telemetry
  * and the Docker health endpoint. Each is optional and none can stop the others.
  */
+
+import type { QueueStatus } from '../components/destination.ts';
 import type { ButlerSosConfig, ButlerSosSettings } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { startupBanner } from '../ops/banner.ts';
@@ -13,14 +15,15 @@ import { instanceIdFor } from '../ops/telemetry/instance-id.ts';
 import { buildTelemetryPayload } from '../ops/telemetry/payload.ts';
 import { startTelemetry } from '../ops/telemetry/telemetry.ts';
 import { startUptimeMonitor } from '../ops/uptime.ts';
-import type { Destinations } from './destinations.ts';
-import type { Router } from './router.ts';
+import type { AgentRecord } from '../records/record.ts';
 
 export interface OpsOptions {
   settings: ButlerSosSettings;
   config: ButlerSosConfig;
-  router: Router;
-  destinations: Destinations;
+  /** Hands a record (uptime sample, error event) to the router. */
+  emit(record: AgentRecord): void;
+  /** Every destination queue, for the health check. */
+  queues(): QueueStatus[];
   version: string;
   log: Logger;
   isRunning: () => boolean;
@@ -43,7 +46,7 @@ async function isStandalone(): Promise<boolean> {
 }
 
 export async function startOps(options: OpsOptions): Promise<RunningOps> {
-  const { settings: s, router, destinations, version, log } = options;
+  const { settings: s, emit, version, log } = options;
   const stops: (() => Promise<void> | void)[] = [];
 
   const errorTracker = createErrorTracker({
@@ -52,8 +55,7 @@ export async function startOps(options: OpsOptions): Promise<RunningOps> {
     // Failed polls are written by the router from the poll record itself; the tracker's
     // own events cover the other error kinds (no double points, no feedback loop).
     onErrorEvent: (record) => {
-      if (!['HEALTH_API', 'PROXY_API', 'APP_NAMES_EXTRACT'].includes(record.errorType))
-        router.errorEvent(record);
+      if (!['HEALTH_API', 'PROXY_API', 'APP_NAMES_EXTRACT'].includes(record.errorType)) emit(record);
     },
     log,
   });
@@ -77,7 +79,7 @@ export async function startOps(options: OpsOptions): Promise<RunningOps> {
       frequency: s.uptimeMonitor.frequency,
       logLevel: s.uptimeMonitor.logLevel,
       log,
-      onSample: (record) => router.uptime(record),
+      onSample: emit,
     });
     stops.push(() => uptime.stop());
   }
@@ -116,7 +118,7 @@ export async function startOps(options: OpsOptions): Promise<RunningOps> {
           evaluateHealth({
             running: options.isRunning(),
             configLoaded: true,
-            sinks: destinations.statuses().map(({ name, stats }) => ({
+            sinks: options.queues().map(({ name, stats }) => ({
               name,
               failing: stats.lastError !== undefined && stats.inFlight > 0,
             })),

@@ -6,9 +6,10 @@
 import { createDiskSpool, type DiskSpool, spoolNameFor } from '../delivery/spool/index.ts';
 import type { Overflow } from '../delivery/types.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { OverflowFactory } from './destinations.ts';
 
-export interface DiskSpoolFactory extends OverflowFactory {
+export interface DiskSpoolFactory {
+  /** The spool of one queue (created on first use). */
+  <T>(queueName: string): Overflow<T>;
   /** Closes every spool (fsync); call after the queues have handed over what they hold. */
   closeAll(): Promise<void>;
   /** Bytes on disk of the spool of one queue (0 when it has none). */

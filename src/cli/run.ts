@@ -7,8 +7,8 @@ import { startAgent } from '../agent/agent.ts';
 import { createDiskSpoolFactory } from '../agent/spool.ts';
 import type { ConfigIssue } from '../config/issues.ts';
 import { createSecretRedactor, maskConfig } from '../config/mask.ts';
+import { resolveConfiguredPath } from '../config/paths.ts';
 import type { ButlerSosConfig } from '../config/schema.ts';
-import { resolveLogDirectory } from '../logging/daily-file.ts';
 import { createLogger, type LogLevel } from '../logging/logger.ts';
 import { installProcessSafetyNet } from '../ops/safety-net.ts';
 
@@ -51,7 +51,7 @@ export async function runAgent(
   const log = createLogger(s.logLevel, {
     redact,
     format: 'text',
-    ...(s.fileLogging ? { file: { directory: resolveLogDirectory(s.logDirectory) } } : {}),
+    ...(s.fileLogging ? { file: { directory: resolveConfiguredPath(s.logDirectory) } } : {}),
   });
   const uninstall = installProcessSafetyNet(log, () => log.flushSync(), { redact });
 
@@ -64,11 +64,10 @@ export async function runAgent(
     config,
     log,
     version: options.version,
-    newRelicCredentials: s.thirdPartyToolsCredentials.newRelic,
     ...(s.delivery.spoolEnable
       ? {
-          overflow: createDiskSpoolFactory({
-            directory: resolveLogDirectory(s.delivery.spoolDirectory),
+          spools: createDiskSpoolFactory({
+            directory: resolveConfiguredPath(s.delivery.spoolDirectory),
             maxBytes: s.delivery.spoolMaxMB * 1024 * 1024,
             log,
           }),

@@ -9,13 +9,12 @@
  * - With `obfuscate` (the default), host names, paths, topics, ids get the partial masks listed
  *   there.
  * createSecretRedactor removes the secret values of a config from any text (log lines, errors).
+ * The mask and the redaction itself are the secrets module's, shared with the sinks and the web UI.
  */
+import { createRedactor, type KnownSecret, MASK, type Redact, SECRET_NAME } from '../secrets/redactor.ts';
 import type { KeyPath } from './paths.ts';
 
-export const MASK = '**********';
-
-const SECRET_KEY_NAME =
-  /password|passwd|pwd|secret|token|api[-_]?key|api[-_]?token|access[-_]?key|passphrase|client[-_]?secret/i;
+export { MASK };
 
 type Pattern = readonly string[];
 const ANY = '*';
@@ -81,7 +80,7 @@ function matches(path: KeyPath, pattern: Pattern): boolean {
 export function isSecretPath(path: KeyPath): boolean {
   for (let i = 0; i < path.length; i++) {
     const segment = path[i];
-    if (typeof segment === 'string' && SECRET_KEY_NAME.test(segment)) return true;
+    if (typeof segment === 'string' && SECRET_NAME.test(segment)) return true;
     const prefix = path.slice(0, i + 1);
     if (SECRET_PATHS.some((pattern) => matches(prefix, pattern))) return true;
   }
@@ -124,17 +123,9 @@ export function maskConfig<T>(config: T, options: MaskOptions = {}): T {
   return visit(config, [], false) as T;
 }
 
-/** Secret values shorter than this are not searched for in text: replacing e.g. every "a" would garble logs. */
-const MIN_REDACTED_LENGTH = 3;
-export const REDACTED = '[REDACTED]';
-
-interface Replacement {
-  value: string;
-  replacement: string;
-}
-
-function collectSecrets(config: unknown): Replacement[] {
-  const found: Replacement[] = [];
+/** The secret values of a config, and the heartbeat URL, which often embeds a token. */
+function collectSecrets(config: unknown): KnownSecret[] {
+  const found: KnownSecret[] = [];
   const visit = (value: unknown, path: KeyPath, secret: boolean): void => {
     const isSecret = secret || isSecretPath(path);
     if (Array.isArray(value))
@@ -145,8 +136,8 @@ function collectSecrets(config: unknown): Replacement[] {
       for (const [key, child] of Object.entries(value)) visit(child, [...path, key], isSecret);
     } else if (value !== null && value !== undefined) {
       const text = String(value);
-      if (isSecret) found.push({ value: text, replacement: MASK });
-      // The heartbeat URL often embeds a token: show only its beginning, as the config view does.
+      if (isSecret) found.push({ value: text });
+      // Show only the URL's beginning, as the config view does.
       else if (matches(path, ['Butler-SOS', 'heartbeat', 'remoteURL']) && text.length > 10)
         found.push({ value: text, replacement: maskValue(text, 10) });
     }
@@ -155,37 +146,12 @@ function collectSecrets(config: unknown): Replacement[] {
   return found;
 }
 
-/** The forms a secret takes inside log text: as is, JSON-escaped, URL-encoded. */
-function variants(value: string): string[] {
-  const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
-  return [...forms].filter((form) => form.length >= MIN_REDACTED_LENGTH);
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Generic shapes of credentials in text, redacted even when they are not in the config. */
-const GENERIC_PATTERNS: Array<[RegExp, string]> = [
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]*@/gi, `$1${REDACTED}@`],
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
-  [/\b(api-key|x-insert-key|x-license-key)(["']?\s*[:=]\s*["']?)[^\s"',;}]+/gi, `$1$2${REDACTED}`],
-];
-
 /**
  * Returns a function that replaces every secret value of `config` (passwords, tokens, API keys,
- * passphrases, header values) in a text, plus generic credential shapes (URL user:password,
- * bearer tokens, Api-Key headers). Create it after command line overrides are applied.
+ * passphrases, header values) in a text, plus generic credential shapes (URL passwords,
+ * Authorization-like headers, token-like query parameters). Create it after command line
+ * overrides are applied.
  */
-export function createSecretRedactor(config: unknown): (text: string) => string {
-  const byForm = new Map<string, string>();
-  for (const { value, replacement } of collectSecrets(config)) {
-    for (const form of variants(value)) if (!byForm.has(form)) byForm.set(form, replacement);
-  }
-  // Longest first, so a secret containing another one is replaced whole.
-  const forms = [...byForm.keys()].sort((a, b) => b.length - a.length);
-  const pattern = forms.length > 0 ? new RegExp(forms.map(escapeRegExp).join('|'), 'g') : undefined;
-  return (text: string): string => {
-    let out = pattern ? text.replace(pattern, (hit) => byForm.get(hit) ?? MASK) : text;
-    for (const [generic, replacement] of GENERIC_PATTERNS) out = out.replace(generic, replacement);
-    return out;
-  };
+export function createSecretRedactor(config: unknown): Redact {
+  return createRedactor(collectSecrets(config));
 }

@@ -1,7 +1,10 @@
 /**
- * Key paths as printed to users: `Butler-SOS.serversToMonitor.servers[0].host`.
- * Internally a path is a list of segments (object keys and array indexes).
+ * Paths of the config: key paths as printed to users (`Butler-SOS.serversToMonitor.servers[0].host`;
+ * internally a list of segments, object keys and array indexes), and the file paths its values
+ * name.
  */
+import { isAbsolute, join } from 'node:path';
+
 export type PathSegment = string | number;
 export type KeyPath = readonly PathSegment[];
 
@@ -42,4 +45,13 @@ export function getAt(root: unknown, path: KeyPath): unknown {
 /** True when `path` starts with `prefix`. */
 export function startsWith(path: KeyPath, prefix: KeyPath): boolean {
   return prefix.length <= path.length && prefix.every((segment, i) => path[i] === segment);
+}
+
+/**
+ * A file or folder named in the config (log folder, spool folder, store file): relative paths
+ * are taken from the base directory (the working directory unless given), as upstream does;
+ * an absolute path is used as is.
+ */
+export function resolveConfiguredPath(path: string, baseDirectory: string = process.cwd()): string {
+  return isAbsolute(path) ? path : join(baseDirectory, path);
 }

@@ -6,6 +6,7 @@ export {
 } from './queue.ts';
 export {
   DeliveryError,
+  type DeliveryErrorCode,
   type DeliveryErrorKind,
   type DeliverySink,
   type DeliveryStats,

@@ -2,6 +2,7 @@
  * The contracts between the delivery queue, the sinks it writes to and the overflow store
  * (the disk spool) it hands items to when it cannot keep them in memory.
  */
+import type { SocketFailure } from '../net/socket-errors.ts';
 
 /** Why an item was dropped. Every drop is counted under one of these (or an overflow's own). */
 export type DropReason = 'queue_full' | 'shutdown' | 'rejected' | 'overflow_failed' | (string & {});
@@ -15,6 +16,54 @@ export type DeliveryErrorKind = 'retryable' | 'rejected';
 export type SpillReason = 'queue_full' | 'destination_down' | 'shutdown';
 
 /**
+ * Why a write failed, for code that acts on it (re-provisioning, error categories); the
+ * message is for people and may change. Sinks set it from the socket error, the HTTP status
+ * or the destination's answer.
+ *
+ * The destination could not be reached or did not answer:
+ * - `refused`: the host answered that nothing listens on the port (ECONNREFUSED), or an MQTT
+ *   broker refused the connection;
+ * - `unreachable`: no route to the host, or a client that is not connected for no known reason;
+ * - `host_not_found`: DNS has no such name;
+ * - `timeout`: no answer (or acknowledgement) within the deadline;
+ * - `reset`: the connection was closed before the answer was complete;
+ * - `tls`: the TLS handshake or a certificate check failed;
+ * - `network`: any other socket error.
+ *
+ * The destination answered no:
+ * - `auth`: credentials missing or refused (HTTP 401/403, MQTT "not authorized");
+ * - `database_not_found`: the database, bucket or organisation written to does not exist;
+ * - `not_found`: any other 404 (a wrong URL);
+ * - `rate_limited`: HTTP 429;
+ * - `server_error`: HTTP 5xx, or an MQTT broker that is unavailable;
+ * - `too_large`: HTTP 413;
+ * - `bad_request`: any other 4xx (the content was refused);
+ * - `unexpected_status`: a status that is neither success nor an error (1xx, 3xx).
+ *
+ * The sink itself:
+ * - `invalid`: items refused before sending (they can never be written);
+ * - `not_configured`: the destination lacks a setting the write needs;
+ * - `closed`: the sink was closed;
+ * - `aborted`: the caller's signal aborted the write;
+ * - `unknown`: none of these (errors a sink did not classify).
+ */
+export type DeliveryErrorCode =
+  | SocketFailure
+  | 'auth'
+  | 'database_not_found'
+  | 'not_found'
+  | 'rate_limited'
+  | 'server_error'
+  | 'too_large'
+  | 'bad_request'
+  | 'unexpected_status'
+  | 'invalid'
+  | 'not_configured'
+  | 'closed'
+  | 'aborted'
+  | 'unknown';
+
+/**
  * What a sink throws when a write fails.
  * - `retryable`: the destination is down, slow, overloaded (network errors, timeouts, 5xx,
  *   429). The queue writes the same batch again after a backoff, forever, until it is
@@ -24,17 +73,25 @@ export type SpillReason = 'queue_full' | 'destination_down' | 'shutdown';
  *   writes the rest; without, it splits the batch in halves until the bad items are isolated,
  *   so the good items still land and only the bad ones are dropped (reason `rejected`).
  * Anything else a sink throws is treated as retryable.
+ * `code` says why (`unknown` when the thrower did not say).
  */
 export class DeliveryError extends Error {
   readonly kind: DeliveryErrorKind;
+  readonly code: DeliveryErrorCode;
   readonly badItems: readonly number[] | undefined;
   constructor(
     message: string,
-    options: { kind: DeliveryErrorKind; badItems?: readonly number[]; cause?: unknown },
+    options: {
+      kind: DeliveryErrorKind;
+      code?: DeliveryErrorCode;
+      badItems?: readonly number[];
+      cause?: unknown;
+    },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DeliveryError';
     this.kind = options.kind;
+    this.code = options.code ?? 'unknown';
     this.badItems = options.badItems;
   }
 }

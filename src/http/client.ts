@@ -45,6 +45,41 @@ export class HttpTimeoutError extends Error {
   }
 }
 
+/**
+ * The connection closed before the whole answer arrived. Coded like the socket error it
+ * amounts to, so that callers classify it by code (see src/net/socket-errors.ts).
+ */
+export class HttpIncompleteAnswerError extends Error {
+  override name = 'HttpIncompleteAnswerError';
+  readonly code = 'ECONNRESET';
+  constructor() {
+    super('connection closed before the answer was complete');
+  }
+}
+
+/** What an HTTP status that is not a success says (see DeliveryErrorCode). */
+export type HttpStatusFailure =
+  | 'auth'
+  | 'not_found'
+  | 'timeout'
+  | 'too_large'
+  | 'rate_limited'
+  | 'server_error'
+  | 'bad_request'
+  | 'unexpected_status';
+
+/** The failure an HTTP status names (call it for statuses outside 2xx). */
+export function statusFailureOf(status: number): HttpStatusFailure {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 408) return 'timeout';
+  if (status === 413) return 'too_large';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  if (status >= 400) return 'bad_request';
+  return 'unexpected_status';
+}
+
 export interface HttpClientOptions {
   /** Keep-alive connections at most (requests beyond wait for one). */
   connections: number;
@@ -121,7 +156,7 @@ export function createHttpClient(origin: string | URL, options: HttpClientOption
         response.on('close', () => {
           if (response.complete) return;
           settle();
-          reject(new Error('connection closed before the answer was complete'));
+          reject(new HttpIncompleteAnswerError());
         });
       });
       outgoing.end(req.body);

@@ -9,7 +9,7 @@
  * the local date changes.
  */
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import pino from 'pino';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
@@ -136,13 +136,4 @@ export class DailyFileStream {
       }
     }
   }
-}
-
-/**
- * The log folder (docs/reference/runtime.md#log-files): `logDirectory` joined to the base
- * directory (the working directory, or the executable's folder when packaged). Unlike upstream,
- * an absolute `logDirectory` is used as is instead of being nested under the base directory.
- */
-export function resolveLogDirectory(logDirectory: string, baseDirectory: string = process.cwd()): string {
-  return isAbsolute(logDirectory) ? logDirectory : join(baseDirectory, logDirectory);
 }

@@ -32,6 +32,7 @@ export interface EventTiming {
 }
 
 interface LogEventBase extends EventTiming {
+  kind: 'log-event';
   log_row: number;
   /** As sent by Sense (`YYYYMMDDThhmmss.fff±hhmm`), or "" when not a recognised timestamp. */
   ts_iso: string;

@@ -20,6 +20,7 @@ export interface UserAgentInfo {
 }
 
 export interface UserEventRecord extends EventTiming {
+  kind: 'user-event';
   messageType: UserEventMessageType;
   host: string;
   /** `Start session`, `Stop session`, `Open connection`, `Close connection`. */

@@ -4,62 +4,13 @@
  * in several ways (error.cause, AggregateError for happy eyeballs), so the whole chain is
  * searched.
  */
+import { type ErrorLike, errorChain, errorCodes, isTimeout, isTlsCode } from '../net/socket-errors.ts';
 import type { PollFailure, PollFailureReason } from '../records/failed-poll.ts';
 import { CertificateFileError, CertificateUseError } from './certificates.ts';
 
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED']);
-
-/** OpenSSL certificate verification results as Node reports them in `error.code`. */
-const TLS_VERIFY_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'INVALID_CA',
-  'HOSTNAME_MISMATCH',
-  'EPROTO',
-]);
-
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  cause?: unknown;
-  errors?: unknown;
-  address?: unknown;
-  port?: unknown;
-  syscall?: unknown;
+interface SenseErrorLike extends ErrorLike {
   /** The socket's addresses and bytes read (added by the Sense client to its errors). */
   socket?: { remoteAddress?: unknown; remotePort?: unknown; bytesRead?: unknown } | null;
-}
-
-function chain(error: unknown): ErrorLike[] {
-  const out: ErrorLike[] = [];
-  const visit = (e: unknown, depth: number): void => {
-    if (depth > 5 || e === null || typeof e !== 'object') return;
-    const err = e as ErrorLike;
-    out.push(err);
-    if (Array.isArray(err.errors)) for (const inner of err.errors) visit(inner, depth + 1);
-    visit(err.cause, depth + 1);
-  };
-  visit(error, 0);
-  return out;
-}
-
-function isTlsCode(code: string): boolean {
-  return (
-    TLS_VERIFY_CODES.has(code) ||
-    code.startsWith('ERR_TLS_') ||
-    code.startsWith('ERR_SSL_') ||
-    code.startsWith('ERR_OSSL_')
-  );
 }
 
 export function classifyRequestError(
@@ -79,8 +30,8 @@ export function classifyRequestError(
   if (error instanceof CertificateUseError) {
     return { reason: 'tls', message: error.message, requestUrl, ...(error.code ? { code: error.code } : {}) };
   }
-  const errors = chain(error);
-  const codes = errors.map((e) => (typeof e.code === 'string' ? e.code : '')).filter((c) => c !== '');
+  const errors: SenseErrorLike[] = errorChain(error);
+  const codes = errorCodes(errors);
   const socket = errors.find((e) => typeof e.syscall === 'string' || typeof e.address === 'string');
   const socketInfo = errors.find((e) => e.socket && typeof e.socket === 'object')?.socket ?? undefined;
   const remoteAddress = socket?.address ?? socketInfo?.remoteAddress;
@@ -95,7 +46,7 @@ export function classifyRequestError(
   const detail = describe(errors);
   const result = (reason: PollFailureReason, message: string): PollFailure => ({ reason, message, ...extra });
 
-  if (errors.some((e) => e.name === 'TimeoutError') || codes.some((c) => TIMEOUT_CODES.has(c))) {
+  if (isTimeout(errors, codes)) {
     return {
       ...result('timeout', `no response within ${timeoutMs ?? '?'} ms`),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -105,6 +56,8 @@ export function classifyRequestError(
   if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) {
     return result('host_not_found', `host not found (${detail})`);
   }
+  // Some of Node's TLS failures carry no TLS code (e.g. "Client network socket disconnected
+  // before secure TLS connection was established" is an ECONNRESET); only their text tells.
   if (codes.some(isTlsCode) || /certificate|\bTLS\b|\bSSL\b|handshake/i.test(detail)) {
     return result('tls', `TLS failure (${detail})`);
   }

@@ -4,18 +4,17 @@
  * The caller already hands the web server a masked config
  * (docs/reference/runtime.md#config-view-masking), but a page that renders a secret is a leak
  * whoever's bug it is, so the server masks again before rendering: every value under a key
- * whose name looks like a credential, every header value, and the password part of URLs (partly
- * masked values under secret keys become fully masked).
+ * whose name looks like a credential, every header value (partly masked values under secret
+ * keys become fully masked), and credentials in any text: URL passwords, Authorization-like
+ * header values, token-like query parameters. The mask and the text redaction are the secrets
+ * module's, the same as in logs and the config view.
  */
+import { MASK, redactCredentialShapes, SECRET_NAME } from '../secrets/redactor.ts';
 
-export const MASK = '**********';
+export { MASK };
 
-/** Key names whose values are secrets (upstream's [main] list, plus common spellings). */
-const SECRET_KEY = /password|passwd|pwd|secret|token|api[-_]?key|access[-_]?key|passphrase|private[-_]?key/i;
 /** Keys whose whole content is HTTP headers (`headers: {X-Key: ...}`, `header: [{name, value}]`). */
 const HEADER_KEY = /^headers?$/i;
-/** `scheme://user:password@host` */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
 
 function maskLeaves(value: unknown): unknown {
   if (value === null || value === undefined) return value;
@@ -38,9 +37,12 @@ function maskHeaders(value: unknown): unknown {
   return MASK;
 }
 
-/** Removes the password of `scheme://user:password@host` URLs in free text. */
+/**
+ * Removes credentials recognisable in free text: the password of `scheme://user:password@host`,
+ * Authorization-like header values, token-like query parameters.
+ */
 export function scrubText(text: string): string {
-  return text.replace(URL_CREDENTIALS, `$1${MASK}@`);
+  return redactCredentialShapes(text);
 }
 
 /** A deep copy of `value` with every secret masked. Never throws; never mutates its input. */
@@ -53,7 +55,7 @@ export function maskSecrets(value: unknown, seen: WeakSet<object> = new WeakSet(
     if (Array.isArray(value)) return value.map((v) => maskSecrets(v, seen));
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
-      if (SECRET_KEY.test(key)) out[key] = maskLeaves(v);
+      if (SECRET_NAME.test(key)) out[key] = maskLeaves(v);
       else if (HEADER_KEY.test(key)) out[key] = maskHeaders(v);
       else out[key] = maskSecrets(v, seen);
     }

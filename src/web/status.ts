@@ -34,15 +34,6 @@ export interface WebStatus {
   version?: string;
   startedAt?: string;
   servers?: ServerStatus[];
-  /** As a list, or keyed by destination name. */
-  destinations?: DestinationStatus[] | Record<string, Omit<DestinationStatus, 'name'>>;
+  destinations?: DestinationStatus[];
   [other: string]: unknown;
-}
-
-/** Destinations as a list whichever form the agent used. */
-export function destinationList(status: WebStatus): DestinationStatus[] {
-  const d = status.destinations;
-  if (Array.isArray(d)) return d;
-  if (d && typeof d === 'object') return Object.entries(d).map(([name, s]) => ({ ...s, name }));
-  return [];
 }

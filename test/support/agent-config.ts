@@ -236,7 +236,6 @@ export async function startAgentInProcess(
     config,
     log,
     version: options.version ?? '0.0.0-test',
-    newRelicCredentials: config['Butler-SOS'].thirdPartyToolsCredentials.newRelic,
     configView: () => ({}),
   });
   let metricsUrl: string | undefined;

@@ -5,13 +5,6 @@ const destBody = document.querySelector('#destinations tbody');
 const pollBody = document.querySelector('#polls tbody');
 const storeBox = document.getElementById('store');
 
-function destinations(status) {
-  const d = status.destinations;
-  if (Array.isArray(d)) return d;
-  if (d && typeof d === 'object') return Object.entries(d).map(([name, s]) => ({ ...s, name }));
-  return [];
-}
-
 function dropped(byReason) {
   const entries = Object.entries(byReason ?? {}).filter(([, n]) => n > 0);
   if (entries.length === 0) return '0';
@@ -26,7 +19,7 @@ function lastError(e) {
 
 async function refresh() {
   const [status, store] = await Promise.all([getJson('/api/status'), getJson('/api/store')]);
-  const list = destinations(status);
+  const list = Array.isArray(status.destinations) ? status.destinations : [];
   destBody.replaceChildren(
     ...(list.length === 0
       ? [el('tr', {}, el('td', { colspan: 8, class: 'empty' }, 'No destination reports status'))]

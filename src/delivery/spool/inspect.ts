@@ -8,6 +8,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SegmentReader } from './format.ts';
+import { CURSOR_FILE, SEGMENT_FILE } from './segment-files.ts';
 
 export interface SpoolInspection {
   name: string;
@@ -22,8 +23,6 @@ export interface SpoolInspection {
   sample: string[];
 }
 
-const SEGMENT_FILE = /^(\d{12})\.seg$/;
-
 export async function inspectSpool(
   directory: string,
   name: string,
@@ -33,7 +32,7 @@ export async function inspectSpool(
   const files = (await readdir(folder)).filter((f) => SEGMENT_FILE.test(f)).sort();
   let cursor: SpoolInspection['cursor'];
   try {
-    cursor = JSON.parse(await readFile(join(folder, 'cursor.json'), 'utf8'));
+    cursor = JSON.parse(await readFile(join(folder, CURSOR_FILE), 'utf8'));
   } catch {}
   const result: SpoolInspection = {
     name,

@@ -1,10 +1,63 @@
 /**
- * File operations of the disk spool that need none of its state: complete positional
- * writes, folder fsync, and the repair copy of a damaged segment.
+ * The files of a spool folder and the operations on them that need none of the spool's state:
+ * names, listing, creating a segment, complete positional writes, folder fsync, and the
+ * repair copy of a damaged segment.
+ *
+ * In `<directory>/<name>/`:
+ * - `<12-digit id>.seg`: append-only segments (format in `format.ts`), oldest id first;
+ * - `cursor.json`: the position of the oldest record not yet committed (see `ledger.ts`);
+ * - `*.tmp`: a file being replaced (the cursor, or a segment being repaired).
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
-import { FRAME_HEADER_BYTES, SEGMENT_MAGIC, SegmentReader, sealFrame } from './format.ts';
+import { type FileHandle, open, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  FRAME_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  SEGMENT_MAGIC,
+  SegmentReader,
+  sealFrame,
+} from './format.ts';
+
+export const SEGMENT_FILE = /^(\d{12})\.seg$/;
+export const CURSOR_FILE = 'cursor.json';
+
+export function segmentPath(folder: string, id: number): string {
+  return join(folder, `${String(id).padStart(12, '0')}.seg`);
+}
+
+/** The ids of the segments in `folder`, oldest first; leftover `*.tmp` files are removed. */
+export async function listSegments(folder: string): Promise<number[]> {
+  const ids: number[] = [];
+  for (const file of await readdir(folder)) {
+    const match = SEGMENT_FILE.exec(file);
+    if (match) ids.push(Number(match[1]));
+    else if (file.endsWith('.tmp')) await rm(join(folder, file), { force: true });
+  }
+  return ids.sort((a, b) => a - b);
+}
+
+/** Creates a new segment file holding just its header, open for appending at its end. */
+export async function createSegment(path: string): Promise<FileHandle> {
+  const file = await open(path, 'wx', 0o600);
+  try {
+    await file.write(SEGMENT_MAGIC, 0, SEGMENT_HEADER_BYTES, 0);
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw error;
+  }
+  return file;
+}
+
+export async function truncateSegment(path: string, size: number): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.truncate(size);
+  } finally {
+    await file.close();
+  }
+}
 
 export async function writeAll(file: FileHandle, data: Buffer, position: number): Promise<void> {
   let done = 0;

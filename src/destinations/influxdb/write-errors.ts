@@ -9,6 +9,8 @@
  * - 3.x `/api/v3/write_lp`: `{"error":"...","data":{"line_number":N,"original_line":...}}`
  *   (an array of those for partial writes).
  */
+import type { DeliveryErrorCode } from '../../delivery/types.ts';
+import { statusFailureOf } from '../../http/client.ts';
 
 export type WriteFailureKind = 'retryable' | 'rejected';
 
@@ -23,6 +25,22 @@ export function classifyStatus(status: number): WriteFailureKind {
   if (status >= 500 || status === 429 || status === 408) return 'retryable';
   if (status === 401 || status === 403 || status === 404) return 'retryable';
   return 'rejected';
+}
+
+/**
+ * How InfluxDB says that what a write names is missing: 1.x and 3.x `database not found: "x"`,
+ * 2.x `bucket "x" not found` or `organization name "x" not found`.
+ */
+const MISSING_DATABASE = /\b(?:database|bucket|organization)\b.*\bnot found\b/i;
+
+/**
+ * The code of a failed write's answer: a 404 whose message names a missing database, bucket
+ * or organisation is `database_not_found` (provisioning again may help); other statuses are
+ * coded by what HTTP says.
+ */
+export function writeFailureCode(status: number, body: string): DeliveryErrorCode {
+  if (status === 404 && MISSING_DATABASE.test(errorBodyMessage(body))) return 'database_not_found';
+  return statusFailureOf(status);
 }
 
 /** The human-readable message inside an InfluxDB error body (or the body itself). */

@@ -8,11 +8,15 @@
  * write at once while disconnected (mqtt.js keeps reconnecting in the background every second,
  * as upstream). Messages unacknowledged when the connection drops are taken out of mqtt.js's
  * store, so that the delivery layer's retry is the only resend.
+ *
+ * Parts: `broker-link.ts` keeps the connection and its state, `publish.ts` publishes a batch
+ * and waits for its acknowledgements, this module checks messages and counts outcomes.
  */
-import mqtt, { type MqttClient } from 'mqtt';
 import { DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { MqttMessage } from '../../mapping/shapes.ts';
+import { BrokerLink } from './broker-link.ts';
+import { publishBatch } from './publish.ts';
 
 export interface MqttSinkOptions {
   /** `mqttConfig.brokerHost` */
@@ -58,7 +62,6 @@ export interface MqttSink {
   stats(): MqttSinkStats;
 }
 
-const CLOSE_GRACE_MS = 2_000;
 const MAX_TOPIC_BYTES = 65_535;
 
 /** Why a message cannot be published, or undefined when it can. */
@@ -72,8 +75,68 @@ export function mqttMessageProblem(message: MqttMessage): string | undefined {
 }
 
 export function createMqttSink(options: MqttSinkOptions): MqttSink {
-  const { log } = options;
   const qos = options.qos ?? 1;
+  const brokerUrl = checkedBrokerUrl(options, qos);
+  const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+  const counters = { published: 0, failed: 0, invalid: 0 };
+  /** Indexes of a batch already acknowledged, so a retry of the same batch skips them. */
+  const acknowledged = new WeakMap<readonly MqttMessage[], Set<number>>();
+  const link = new BrokerLink({
+    brokerUrl,
+    ...(options.clientId ? { clientId: options.clientId } : {}),
+    reconnectPeriodMs: options.reconnectPeriodMs ?? 1_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+    log: options.log,
+  });
+
+  async function write(messages: readonly MqttMessage[], signal?: AbortSignal): Promise<void> {
+    if (link.closed)
+      throw new DeliveryError(`MQTT: sink for ${brokerUrl} is closed`, { kind: 'retryable', code: 'closed' });
+    const refused = invalidMessagesError(messages);
+    if (refused) {
+      counters.invalid += refused.badItems?.length ?? 0;
+      throw refused;
+    }
+    const done = acknowledged.get(messages) ?? new Set<number>();
+    acknowledged.set(messages, done);
+    const toSend = messages.map((_, index) => index).filter((index) => !done.has(index));
+    if (toSend.length === 0) return;
+    if (signal?.aborted)
+      throw new DeliveryError('MQTT: write aborted', { kind: 'retryable', code: 'aborted' });
+    if (!link.client.connected) {
+      counters.failed += toSend.length;
+      const problem = link.lastProblem;
+      throw new DeliveryError(
+        `MQTT: not connected to broker ${brokerUrl}${problem ? ` (${problem.text})` : ''}`,
+        { kind: 'retryable', code: problem?.code ?? 'unreachable' },
+      );
+    }
+    const unacknowledged = await publishBatch(link, messages, toSend, done, {
+      qos,
+      timeoutMs: publishTimeoutMs,
+      signal,
+      onAcknowledged: () => counters.published++,
+    });
+    if (unacknowledged > 0) {
+      counters.failed += unacknowledged;
+      const problem = link.lastProblem;
+      throw new DeliveryError(
+        `MQTT: ${unacknowledged} of ${toSend.length} messages not acknowledged by broker ${brokerUrl}: ${problem?.text ?? 'publish failed'}`,
+        { kind: 'retryable', code: problem?.code ?? 'unknown' },
+      );
+    }
+  }
+
+  return {
+    write,
+    close: () => link.close(),
+    connected: () => link.client.connected,
+    stats: () => ({ connected: link.client.connected, ...counters, ...link.counters }),
+  };
+}
+
+/** `mqtt://host:port`, after checking host, port and QoS. */
+function checkedBrokerUrl(options: MqttSinkOptions, qos: number): string {
   if (typeof options.brokerHost !== 'string' || options.brokerHost.trim() === '') {
     throw new Error('MQTT: mqttConfig.brokerHost is empty');
   }
@@ -84,175 +147,26 @@ export function createMqttSink(options: MqttSinkOptions): MqttSink {
   }
   if (qos !== 0 && qos !== 1 && qos !== 2) throw new Error(`MQTT: QoS must be 0, 1 or 2, got ${String(qos)}`);
   const host = options.brokerHost.includes(':') ? `[${options.brokerHost}]` : options.brokerHost;
-  const brokerUrl = `mqtt://${host}:${options.brokerPort}`;
-  const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+  return `mqtt://${host}:${options.brokerPort}`;
+}
 
-  const counters = { published: 0, failed: 0, invalid: 0, connects: 0, disconnects: 0 };
-  /** Indexes of a batch already acknowledged, so a retry of the same batch skips them. */
-  const acknowledged = new WeakMap<readonly MqttMessage[], Set<number>>();
-  /** Writes waiting for acknowledgements; told when the connection drops. */
-  const waiting = new Set<(reason: string) => void>();
-  let lastProblem: string | undefined;
-  let state: 'connecting' | 'up' | 'down' = 'connecting';
-  let closed = false;
-
-  const client: MqttClient = mqtt.connect(brokerUrl, {
-    protocolVersion: 4,
-    clean: true,
-    keepalive: 60,
-    reconnectPeriod: options.reconnectPeriodMs ?? 1_000,
-    connectTimeout: options.connectTimeoutMs ?? 30_000,
-    ...(options.clientId ? { clientId: options.clientId } : {}),
-    // Never queue while offline: writes fail fast and the delivery layer keeps the data.
-    queueQoSZero: false,
-    // A broker refusing the connection (e.g. "server unavailable") is retried too.
-    reconnectOnConnackError: true,
+/**
+ * Invalid messages are refused before anything is published; the delivery queue drops
+ * exactly those and writes the rest again. Undefined when every message is valid.
+ */
+function invalidMessagesError(messages: readonly MqttMessage[]): DeliveryError | undefined {
+  const bad: number[] = [];
+  let firstProblem = '';
+  messages.forEach((message, index) => {
+    const problem = mqttMessageProblem(message);
+    if (!problem) return;
+    bad.push(index);
+    firstProblem ||= `${problem} (topic ${JSON.stringify(String(message?.topic)).slice(0, 120)})`;
   });
-
-  client.on('connect', () => {
-    counters.connects++;
-    if (state !== 'up') log.info(`MQTT: connected to broker ${brokerUrl}`);
-    state = 'up';
-    lastProblem = undefined;
+  if (bad.length === 0) return undefined;
+  return new DeliveryError(`MQTT: ${bad.length} message(s) refused: ${firstProblem}`, {
+    kind: 'rejected',
+    code: 'invalid',
+    badItems: bad,
   });
-  client.on('error', (error) => {
-    const problem = error.message || String(error);
-    if (state === 'up' || problem !== lastProblem) {
-      log.debug('MQTT: client error', { broker: brokerUrl, error: problem });
-    }
-    lastProblem = problem;
-  });
-  client.on('close', () => {
-    for (const fail of waiting) fail('connection to the broker closed');
-    if (closed) return;
-    if (state === 'up') {
-      counters.disconnects++;
-      log.warn(`MQTT: lost connection to broker ${brokerUrl}; reconnecting`);
-      state = 'down';
-    } else if (state === 'connecting') {
-      log.warn(
-        `MQTT: cannot connect to broker ${brokerUrl}${lastProblem ? `: ${lastProblem}` : ''}; retrying in the background`,
-      );
-      state = 'down';
-    }
-  });
-
-  /** Takes the message published with `callback` out of mqtt.js's resend store. */
-  const forget = (callback: unknown): void => {
-    for (const [id, entry] of Object.entries(client.outgoing)) {
-      if (entry.cb === callback) client.removeOutgoingMessage(Number(id));
-    }
-  };
-
-  const publishAll = (
-    messages: readonly MqttMessage[],
-    indexes: number[],
-    done: Set<number>,
-    signal: AbortSignal | undefined,
-  ): Promise<number> =>
-    new Promise((resolve) => {
-      let outstanding = indexes.length;
-      let firstError: string | undefined;
-      let settled = false;
-      const callbacks = new Map<number, (error?: Error) => void>();
-      const finish = (reason?: string): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        waiting.delete(onDrop);
-        signal?.removeEventListener('abort', onAbort);
-        if (reason) {
-          // Whatever is still unacknowledged is failed now; drop it from mqtt.js's store.
-          for (const [index, callback] of callbacks) {
-            if (!done.has(index)) forget(callback);
-          }
-          lastProblem = reason;
-        }
-        resolve(indexes.filter((index) => !done.has(index)).length);
-      };
-      const onDrop = (reason: string): void => finish(reason);
-      const onAbort = (): void => finish('write aborted');
-      waiting.add(onDrop);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(
-        () => finish(`no acknowledgement within ${publishTimeoutMs} ms`),
-        publishTimeoutMs,
-      );
-      for (const index of indexes) {
-        const message = messages[index] as MqttMessage;
-        const callback = (error?: Error): void => {
-          if (settled) return;
-          if (error) firstError ??= error.message || 'publish failed';
-          else {
-            done.add(index);
-            counters.published++;
-          }
-          if (--outstanding === 0) finish(firstError);
-        };
-        callbacks.set(index, callback);
-        client.publish(message.topic, message.payload, { qos, retain: message.retain === true }, callback);
-      }
-    });
-
-  return {
-    async write(messages, signal) {
-      if (closed) throw new DeliveryError(`MQTT: sink for ${brokerUrl} is closed`, { kind: 'retryable' });
-      // Invalid messages are refused before anything is published; the delivery queue
-      // drops exactly those and writes the rest again.
-      const bad: number[] = [];
-      let firstProblem = '';
-      messages.forEach((message, index) => {
-        const problem = mqttMessageProblem(message);
-        if (!problem) return;
-        bad.push(index);
-        firstProblem ||= `${problem} (topic ${JSON.stringify(String(message?.topic)).slice(0, 120)})`;
-      });
-      if (bad.length > 0) {
-        counters.invalid += bad.length;
-        throw new DeliveryError(`MQTT: ${bad.length} message(s) refused: ${firstProblem}`, {
-          kind: 'rejected',
-          badItems: bad,
-        });
-      }
-
-      const done = acknowledged.get(messages) ?? new Set<number>();
-      acknowledged.set(messages, done);
-      const toSend = messages.map((_, index) => index).filter((index) => !done.has(index));
-      if (toSend.length === 0) return;
-      if (signal?.aborted) throw new DeliveryError('MQTT: write aborted', { kind: 'retryable' });
-      if (!client.connected) {
-        counters.failed += toSend.length;
-        throw new DeliveryError(
-          `MQTT: not connected to broker ${brokerUrl}${lastProblem ? ` (${lastProblem})` : ''}`,
-          { kind: 'retryable' },
-        );
-      }
-      const unacknowledged = await publishAll(messages, toSend, done, signal);
-      if (unacknowledged > 0) {
-        counters.failed += unacknowledged;
-        throw new DeliveryError(
-          `MQTT: ${unacknowledged} of ${toSend.length} messages not acknowledged by broker ${brokerUrl}: ${lastProblem ?? 'publish failed'}`,
-          { kind: 'retryable' },
-        );
-      }
-    },
-
-    async close() {
-      if (closed) return;
-      closed = true;
-      const graceful = client.endAsync(false);
-      const timeout = new Promise<'timeout'>((resolve) =>
-        setTimeout(resolve, CLOSE_GRACE_MS, 'timeout').unref(),
-      );
-      const outcome = await Promise.race([graceful.then(() => 'ended' as const), timeout]).catch(
-        () => 'failed',
-      );
-      if (outcome !== 'ended') await client.endAsync(true).catch(() => {});
-      log.verbose(`MQTT: disconnected from broker ${brokerUrl}`);
-    },
-
-    connected: () => client.connected,
-
-    stats: () => ({ connected: client.connected, ...counters }),
-  };
 }

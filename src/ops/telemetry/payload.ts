@@ -104,13 +104,18 @@ const text = (value: unknown, fallback: string): string =>
   typeof value === 'string' && value !== '' ? value : fallback;
 
 export function buildTelemetryPayload(inputs: TelemetryInputs): TelemetryPayload {
-  const { config, system } = inputs;
   const id = inputs.instanceId || 'unknown-host-id';
-  const rules = get(config, 'logEvents.categorise.rules');
-  const influxVersion = get(config, 'influxdbConfig.version');
-  const udpServer = get(config, 'userEvents.enable');
+  const sys = systemFacts(inputs.system, id);
+  const feature = enabledFeatures(inputs.config);
+  return { event: TELEMETRY_EVENT, distinctId: id, properties: flatProperties(inputs.version, sys, feature) };
+}
 
-  const sys = {
+type SystemFacts = TelemetryProperties['telemetry_json']['system'];
+type Features = ReturnType<typeof enabledFeatures>;
+
+/** The host facts, each a plain string or boolean (fallbacks when unknown). */
+function systemFacts(system: SystemInfo | undefined, id: string): SystemFacts {
+  return {
     id,
     arch: text(system?.arch, 'unknown'),
     platform: text(system?.platform, 'unknown'),
@@ -121,7 +126,14 @@ export function buildTelemetryPayload(inputs: TelemetryInputs): TelemetryPayload
     isRunningInDocker: system?.isRunningInDocker === true,
     nodeVersion: text(system?.nodeVersion, 'unknown'),
   };
-  const feature = {
+}
+
+/** The enable flags read from the config, by their listed keys only. */
+function enabledFeatures(config: TelemetryConfig) {
+  const rules = get(config, 'logEvents.categorise.rules');
+  const influxVersion = get(config, 'influxdbConfig.version');
+  const udpServer = get(config, 'userEvents.enable');
+  return {
     heartbeat: on(config, 'heartbeat.enable'),
     dockerHealthCheck: on(config, 'dockerHealthCheck.enable'),
     uptimeMonitor: on(config, 'uptimeMonitor.enable'),
@@ -161,10 +173,17 @@ export function buildTelemetryPayload(inputs: TelemetryInputs): TelemetryPayload
     appNames: on(config, 'appNames.enableAppNameExtract'),
     userSessions: on(config, 'userSessions.enableSessionExtract'),
   };
+}
 
-  const properties: TelemetryProperties = {
+/** The event's properties: each fact and flag at the top level, and both groups again under telemetry_json. */
+function flatProperties(
+  version: string | undefined,
+  sys: SystemFacts,
+  feature: Features,
+): TelemetryProperties {
+  return {
     service: 'butler-sos',
-    serviceVersion: text(inputs.version, 'unknown'),
+    serviceVersion: text(version, 'unknown'),
     system_id: sys.id,
     system_arch: sys.arch,
     system_platform: sys.platform,
@@ -207,5 +226,4 @@ export function buildTelemetryPayload(inputs: TelemetryInputs): TelemetryPayload
     feature_userSessions: feature.userSessions,
     telemetry_json: { system: sys, enabledFeatures: { feature } },
   };
-  return { event: TELEMETRY_EVENT, distinctId: id, properties };
 }

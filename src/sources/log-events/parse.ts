@@ -173,6 +173,7 @@ function engine(p: string[], opts: ParseLogEventOptions): EngineLogEvent {
     user_full: user.user_full,
     receivedAtMs: opts.receivedAtMs,
     timeNsOffset: opts.timeNsOffset,
+    kind: 'log-event',
   };
 }
 
@@ -197,6 +198,7 @@ function proxyOrRepository(
     user_full: user.user_full,
     receivedAtMs: opts.receivedAtMs,
     timeNsOffset: opts.timeNsOffset,
+    kind: 'log-event',
   };
 }
 
@@ -218,6 +220,7 @@ function scheduler(p: string[], opts: ParseLogEventOptions): SchedulerLogEvent {
     execution_id: uuidOrEmpty(p[17]!),
     receivedAtMs: opts.receivedAtMs,
     timeNsOffset: opts.timeNsOffset,
+    kind: 'log-event',
   };
 }
 
@@ -257,6 +260,7 @@ function qixPerf(p: string[], opts: ParseLogEventOptions): ParseLogEventResult {
     user_full: user.user_full,
     receivedAtMs: opts.receivedAtMs,
     timeNsOffset: opts.timeNsOffset,
+    kind: 'log-event',
   };
   return {
     ok: true,

@@ -9,15 +9,15 @@
  * with a null or odd payload is emitted with an empty message instead of aborting the poll, and a
  * poll still running when the next is due makes that tick skip.
  *
- * De-duplication: a set of emitted ids bounded to `seenCapacity`; ids evicted from it
- * raise a floor below which rows count as seen. Rows committed out of id order (concurrent
- * writers) are still caught as long as they arrive within the last `seenCapacity` rows.
+ * De-duplication: see seen-ids.ts (bounded to `seenCapacity`).
  */
 import pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { systemTimers, type Timers } from '../../ops/timers.ts';
 import type { LogDbRecord } from '../../records/logdb.ts';
+import { type LogRow, logRowToRecord } from './log-row.ts';
 import { logDbPeriodMs } from './period.ts';
+import { SeenIds } from './seen-ids.ts';
 
 export interface LogDbPollerOptions {
   /** `logdb.host`. */
@@ -68,17 +68,15 @@ WHERE entry_level = ANY($1::text[])
 ORDER BY id
 LIMIT $4`;
 
-interface Row {
-  id: string;
-  entry_timestamp: Date | string | null;
-  entry_level: string | null;
-  process_host: string | null;
-  process_name: string | null;
-  payload: unknown;
+/** What each query asks for. */
+interface LogDbQuery {
+  levels: string[];
+  period: string;
+  pageSize: number;
 }
 
-/** Validates the options and builds the level list; throws naming the key. */
-function levelsOf(options: LogDbPollerOptions): string[] {
+/** Validates the options (throws naming the key) and builds the query parameters. */
+function queryOf(options: LogDbPollerOptions): LogDbQuery {
   const levels: string[] = [];
   if (options.extractErrors !== false) levels.push('ERROR', 'FATAL');
   if (options.extractWarnings !== false) levels.push('WARN');
@@ -86,11 +84,6 @@ function levelsOf(options: LogDbPollerOptions): string[] {
   if (levels.length === 0) {
     throw new Error('logdb: extractErrors, extractWarnings and extractInfo are all false; nothing to read');
   }
-  return levels;
-}
-
-export function createLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
-  const levels = levelsOf(options);
   const period = options.queryPeriod ?? '5 minutes';
   if (logDbPeriodMs(period) === undefined) {
     throw new Error(`logdb.queryPeriod: "${period}" is not a period such as "5 minutes" or "1 hour"`);
@@ -98,14 +91,11 @@ export function createLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
   if (!Number.isFinite(options.pollingInterval) || options.pollingInterval < 1000) {
     throw new Error('logdb.pollingInterval: must be a number of milliseconds, at least 1000');
   }
-  const { log } = options;
-  const capacity = options.seenCapacity ?? 50_000;
-  const pageSize = options.pageSize ?? 5000;
-  const seen = new Set<string>();
-  let floor = -1n;
-  let running = false;
-  let failing = false;
+  return { levels, period, pageSize: options.pageSize ?? 5000 };
+}
 
+/** One connection at most, kept between polls when they are close together. */
+function openPool(options: LogDbPollerOptions): pg.Pool {
   const pool = new pg.Pool({
     host: options.host,
     port: options.port ?? 4432,
@@ -120,46 +110,51 @@ export function createLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
   });
   // Errors of idle connections (database restarted, network cut) arrive here; the next
   // poll reconnects. Without a listener they would crash the process.
-  pool.on('error', (error) => log.warn(`LOG DB: Connection to the log database lost: ${error.message}`));
+  pool.on('error', (error) =>
+    options.log.warn(`LOG DB: Connection to the log database lost: ${error.message}`),
+  );
+  return pool;
+}
 
-  const remember = (id: string): void => {
-    seen.add(id);
-    if (seen.size > capacity) {
-      const oldest = seen.values().next().value as string;
-      seen.delete(oldest);
-      const n = BigInt(oldest);
-      if (n > floor) floor = n;
+/** Pages through the rows above the floor, in id order; `onNew` gets each row not seen before. */
+async function readNewRows(
+  pool: pg.Pool,
+  query: LogDbQuery,
+  seen: SeenIds,
+  onNew: (row: LogRow) => void,
+): Promise<void> {
+  let cursor = seen.floor;
+  for (;;) {
+    const result = await pool.query<LogRow>(QUERY, [
+      query.levels,
+      query.period,
+      cursor.toString(),
+      query.pageSize,
+    ]);
+    for (const row of result.rows) {
+      cursor = BigInt(row.id);
+      if (seen.admit(row.id, cursor)) onNew(row);
     }
-  };
+    if (result.rows.length < query.pageSize) return;
+  }
+}
 
-  const toRecord = (row: Row): LogDbRecord => {
-    let payload: unknown = row.payload;
-    if (typeof payload === 'string') {
-      try {
-        payload = JSON.parse(payload);
-      } catch {
-        payload = null;
-      }
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function createLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
+  const query = queryOf(options);
+  const { log } = options;
+  const seen = new SeenIds(options.seenCapacity ?? 50_000);
+  const pool = openPool(options);
+  let running = false;
+  let failing = false;
+
+  const emit = (row: LogRow): void => {
+    try {
+      options.onRecord(logRowToRecord(row));
+    } catch (error) {
+      log.error(`LOG DB: Error handling log row ${row.id}: ${messageOf(error)}`);
     }
-    const object =
-      payload && typeof payload === 'object' && !Array.isArray(payload)
-        ? (payload as Record<string, unknown>)
-        : null;
-    const message = object && typeof object.Message === 'string' ? object.Message : '';
-    const time =
-      row.entry_timestamp instanceof Date
-        ? row.entry_timestamp.getTime()
-        : Date.parse(String(row.entry_timestamp));
-    return {
-      kind: 'logdb',
-      id: row.id,
-      timeMs: Number.isFinite(time) ? time : Date.now(),
-      level: row.entry_level ?? '',
-      processHost: row.process_host ?? '',
-      processName: row.process_name ?? '',
-      message,
-      payload: object,
-    };
   };
 
   const pollOnce = async (): Promise<number> => {
@@ -170,39 +165,24 @@ export function createLogDbPoller(options: LogDbPollerOptions): LogDbPoller {
     running = true;
     let emitted = 0;
     try {
-      let cursor = floor;
-      for (;;) {
-        const result = await pool.query<Row>(QUERY, [levels, period, cursor.toString(), pageSize]);
-        for (const row of result.rows) {
-          cursor = BigInt(row.id);
-          if (seen.has(row.id) || cursor <= floor) continue;
-          remember(row.id);
-          emitted++;
-          try {
-            options.onRecord(toRecord(row));
-          } catch (error) {
-            log.error(
-              `LOG DB: Error handling log row ${row.id}: ${error instanceof Error ? error.message : String(error)}`,
-            );
-          }
-        }
-        if (result.rows.length < pageSize) break;
-      }
+      await readNewRows(pool, query, seen, (row) => {
+        emitted++;
+        emit(row);
+      });
       if (failing) log.info('LOG DB: Log database reachable again');
       failing = false;
       log.verbose(`LOG DB: ${emitted} new log rows`);
-      return emitted;
     } catch (error) {
       // One error line per outage; the rest at debug, so a down database does not flood the log.
-      const text = `LOG DB: Error querying the log database: ${error instanceof Error ? error.message : String(error)}`;
+      const text = `LOG DB: Error querying the log database: ${messageOf(error)}`;
       if (!failing) log.error(text);
       else log.debug(text);
       failing = true;
       options.onError?.(error);
-      return emitted;
     } finally {
       running = false;
     }
+    return emitted;
   };
 
   return {

@@ -1,7 +1,7 @@
 /**
  * Wires the Sense pollers: one HTTPS client, one scheduler, one failure tracker, one
- * app-name table. The agent calls `startSensePolling` with values from the config and
- * receives every record through `onRecord`.
+ * app-name table. The Sense polls source calls `startSensePolling` with values from the config
+ * and receives every record through `onRecord`.
  */
 import type { Logger } from '../../logging/logger.ts';
 import type { AppNameLookup, AppNamesRecord } from '../../records/app-names.ts';
@@ -40,6 +40,8 @@ export interface SensePollingOptions {
   /** `appNames.*` (`hostIP` may carry `:port`; default 4242). */
   appNames: { enableAppNameExtract: boolean; extractInterval: number; hostIP: string };
   onRecord(record: SensePollRecord): void;
+  /** The table the QRS poll fills (shared with the event sources); a new one when absent. */
+  table?: AppNameTable;
   log: Logger;
   /** Poll once right at start (default true; upstream waits one interval). */
   runAtStart?: boolean;
@@ -77,7 +79,7 @@ export function startSensePolling(options: SensePollingOptions): SensePolling {
       : {}),
   });
   const tracker = createPollFailureTracker(log);
-  const table = new AppNameTable();
+  const table = options.table ?? new AppNameTable();
   const scheduler = createScheduler({ log, runAtStart: options.runAtStart ?? true });
   let handlerErrors = 0;
 

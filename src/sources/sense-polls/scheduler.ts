@@ -47,69 +47,100 @@ export interface SchedulerOptions {
   runAtStart?: boolean;
 }
 
-interface JobState {
-  job: SchedulerJob;
-  stats: JobStats;
-  timer: NodeJS.Timeout | undefined;
-  immediate: NodeJS.Immediate | undefined;
+/** One (poller, server) job: its timer, its run in progress, its counters. */
+class ScheduledJob {
+  readonly job: SchedulerJob;
+  readonly stats: JobStats;
+  /** The run in progress, settled without rejecting. */
   current: Promise<void> | undefined;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   /** Consecutive skipped ticks; the first one of a streak is logged. */
-  skipStreak: number;
+  #skipStreak = 0;
+
+  constructor(job: SchedulerJob, log: Logger) {
+    this.job = job;
+    this.#log = log;
+    this.stats = {
+      intervalMs: job.intervalMs,
+      runs: 0,
+      skippedTicks: 0,
+      crashed: 0,
+      running: false,
+      lastStartMs: 0,
+      lastDurationMs: 0,
+    };
+  }
+
+  /** Starts the interval timer, and a first run on the next turn of the event loop. */
+  arm(runAtStart: boolean): void {
+    this.#timer = setInterval(() => this.#tick(), this.job.intervalMs);
+    if (runAtStart) {
+      this.#immediate = setImmediate(() => {
+        this.#immediate = undefined;
+        this.#tick();
+      });
+    }
+  }
+
+  disarm(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
+  }
+
+  #tick(): void {
+    if (this.current) this.#skip();
+    else this.#run();
+  }
+
+  #skip(): void {
+    this.stats.skippedTicks++;
+    this.#skipStreak++;
+    // Warn when a streak starts; every further skip in the streak is only counted.
+    if (this.#skipStreak === 1) {
+      this.#log.warn(`SCHEDULER: ${this.job.key}: previous poll still running, skipping this tick`, {
+        job: this.job.key,
+        skippedTicks: this.stats.skippedTicks,
+      });
+    }
+  }
+
+  #run(): void {
+    const { stats, job } = this;
+    const startedAt = Date.now();
+    this.#skipStreak = 0;
+    stats.running = true;
+    stats.lastStartMs = startedAt;
+    stats.runs++;
+    let run: Promise<void>;
+    try {
+      run = job.run();
+    } catch (error) {
+      run = Promise.reject(error);
+    }
+    this.current = run
+      .catch((error: unknown) => {
+        stats.crashed++;
+        this.#log.error(`SCHEDULER: ${job.key}: poll threw: ${(error as Error)?.message ?? String(error)}`, {
+          job: job.key,
+        });
+      })
+      .finally(() => {
+        stats.running = false;
+        stats.lastDurationMs = Date.now() - startedAt;
+        this.current = undefined;
+      });
+  }
 }
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { log } = options;
   const runAtStart = options.runAtStart ?? true;
-  const jobs = new Map<string, JobState>();
+  const jobs = new Map<string, ScheduledJob>();
   let started = false;
-
-  function tick(state: JobState): void {
-    if (state.current) {
-      state.stats.skippedTicks++;
-      state.skipStreak++;
-      // Warn when a streak starts; every further skip in the streak is only counted.
-      if (state.skipStreak === 1) {
-        log.warn(`SCHEDULER: ${state.job.key}: previous poll still running, skipping this tick`, {
-          job: state.job.key,
-          skippedTicks: state.stats.skippedTicks,
-        });
-      }
-      return;
-    }
-    const startedAt = Date.now();
-    state.skipStreak = 0;
-    state.stats.running = true;
-    state.stats.lastStartMs = startedAt;
-    state.stats.runs++;
-    let run: Promise<void>;
-    try {
-      run = state.job.run();
-    } catch (error) {
-      run = Promise.reject(error);
-    }
-    state.current = run
-      .catch((error: unknown) => {
-        state.stats.crashed++;
-        log.error(`SCHEDULER: ${state.job.key}: poll threw: ${(error as Error)?.message ?? String(error)}`, {
-          job: state.job.key,
-        });
-      })
-      .finally(() => {
-        state.stats.running = false;
-        state.stats.lastDurationMs = Date.now() - startedAt;
-        state.current = undefined;
-      });
-  }
-
-  function arm(state: JobState): void {
-    state.timer = setInterval(() => tick(state), state.job.intervalMs);
-    if (runAtStart) {
-      state.immediate = setImmediate(() => {
-        state.immediate = undefined;
-        tick(state);
-      });
-    }
-  }
 
   return {
     add(job) {
@@ -119,60 +150,44 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           `scheduler job ${job.key}: interval must be a positive number of ms, got ${job.intervalMs}`,
         );
       }
-      const state: JobState = {
-        job,
-        timer: undefined,
-        immediate: undefined,
-        current: undefined,
-        skipStreak: 0,
-        stats: {
-          intervalMs: job.intervalMs,
-          runs: 0,
-          skippedTicks: 0,
-          crashed: 0,
-          running: false,
-          lastStartMs: 0,
-          lastDurationMs: 0,
-        },
-      };
-      jobs.set(job.key, state);
-      if (started) arm(state);
+      const scheduled = new ScheduledJob(job, log);
+      jobs.set(job.key, scheduled);
+      if (started) scheduled.arm(runAtStart);
     },
     remove(key) {
-      const state = jobs.get(key);
-      if (state?.timer) clearInterval(state.timer);
-      if (state?.immediate) clearImmediate(state.immediate);
+      jobs.get(key)?.disarm();
       jobs.delete(key);
     },
     start() {
       if (started) return;
       started = true;
-      for (const state of jobs.values()) arm(state);
+      for (const scheduled of jobs.values()) scheduled.arm(runAtStart);
     },
     async stop(graceMs = 5000) {
       started = false;
       const running: Promise<void>[] = [];
-      for (const state of jobs.values()) {
-        if (state.timer) clearInterval(state.timer);
-        if (state.immediate) clearImmediate(state.immediate);
-        state.timer = undefined;
-        state.immediate = undefined;
-        if (state.current) running.push(state.current);
+      for (const scheduled of jobs.values()) {
+        scheduled.disarm();
+        if (scheduled.current) running.push(scheduled.current);
       }
-      if (running.length === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(running),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      if (running.length > 0) await settleOrGiveUp(running, graceMs);
     },
     stats() {
       const out: Record<string, JobStats> = {};
-      for (const [key, state] of jobs) out[key] = { ...state.stats };
+      for (const [key, scheduled] of jobs) out[key] = { ...scheduled.stats };
       return out;
     },
   };
+}
+
+/** Waits for the runs in progress, at most `graceMs`. */
+async function settleOrGiveUp(running: Promise<void>[], graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(running),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -87,6 +87,7 @@ export function parseUserEventDatagram(text: string, opts: ParseUserEventOptions
     user_full: userDirectory !== '' && userId !== '' ? `${userDirectory}\\${userId}` : '',
     receivedAtMs: opts.receivedAtMs,
     timeNsOffset: opts.timeNsOffset,
+    kind: 'user-event',
   };
   const appId = appIdFromContext(context);
   if (appId !== undefined) {

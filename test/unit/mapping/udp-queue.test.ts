@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { p95, queueMetricsToInflux, udpStatsToProm } from '../../../src/mapping/udp-queue.ts';
+import { p95, queueMetricsToInflux } from '../../../src/mapping/udp-queue.ts';
 import type { UdpListenerStats, UdpWindow } from '../../../src/udp/listener.ts';
+import { udpStatsToProm } from '../../../src/udp/metrics.ts';
 
 const dropped = { too_large: 1, source_not_allowed: 4, rate_limited: 2, queue_full: 3 };
 const stats: UdpListenerStats = {

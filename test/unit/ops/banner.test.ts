@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveLogDirectory } from '../../../src/logging/daily-file.ts';
+import { resolveConfiguredPath } from '../../../src/config/paths.ts';
 import { startupBanner } from '../../../src/ops/banner.ts';
 import { collectSystemInfo } from '../../../src/ops/system-info.ts';
 
@@ -31,6 +31,6 @@ test('startup banner has upstream labels padded to 18 characters and the instanc
 });
 
 test('relative log directories join the base directory; absolute ones are honoured', () => {
-  assert.equal(resolveLogDirectory('log', '/opt/bsos'), '/opt/bsos/log');
-  assert.equal(resolveLogDirectory('/var/log/bsos', '/opt/bsos'), '/var/log/bsos');
+  assert.equal(resolveConfiguredPath('log', '/opt/bsos'), '/opt/bsos/log');
+  assert.equal(resolveConfiguredPath('/var/log/bsos', '/opt/bsos'), '/var/log/bsos');
 });

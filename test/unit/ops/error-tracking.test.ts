@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DeliveryError } from '../../../src/delivery/types.ts';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import { errorEventToInflux } from '../../../src/mapping/errors.ts';
 import { classifyError, createErrorTracker } from '../../../src/ops/error-tracking.ts';
@@ -183,4 +184,34 @@ test('butler_sos_errors: tags, optional fields, number types per InfluxDB versio
   assert.equal(v2.tags.server_name, undefined);
   assert.equal(v2.fields.error_count!.type, 'integer');
   assert.equal(errorEventToInflux(record, { influxVersion: 3 }).fields.http_status!.type, 'integer');
+});
+
+test('delivery errors are categorised by their code, then by the kind of operation', () => {
+  const cause = Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:1883'), {
+    code: 'ECONNREFUSED',
+    address: '10.0.0.9',
+    port: 1883,
+  });
+  const refused = new DeliveryError('MQTT: not connected', { kind: 'retryable', code: 'refused', cause });
+  assert.deepEqual(classifyError(refused, 'MQTT_PUBLISH'), {
+    category: 'connection_refused',
+    code: 'ECONNREFUSED',
+    remoteAddress: '10.0.0.9',
+    remotePort: 1883,
+  });
+  const missing = new DeliveryError('InfluxDB: HTTP 404', { kind: 'retryable', code: 'database_not_found' });
+  assert.equal(classifyError(missing, 'INFLUXDB_V1_WRITE').category, 'not_found');
+  // Message text no longer decides for our own errors: no "timeout" in it, but coded so.
+  const slow = new DeliveryError('New Relic: no response within 200 ms', {
+    kind: 'retryable',
+    code: 'timeout',
+  });
+  assert.equal(classifyError(slow, 'NEW_RELIC_POST').category, 'timeout');
+  const down = new DeliveryError('broker gone', { kind: 'retryable', code: 'unreachable' });
+  assert.equal(classifyError(down, 'MQTT_PUBLISH').category, 'mqtt_error');
+  assert.equal(
+    classifyError(new DeliveryError('x', { kind: 'rejected', code: 'invalid' }), 'NEW_RELIC_POST').category,
+    'new_relic_error',
+  );
+  assert.equal(classifyError(down, 'INFLUXDB_V2_WRITE').category, 'unknown');
 });

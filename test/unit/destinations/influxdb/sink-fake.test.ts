@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDeliveryQueue } from '../../../../src/delivery/queue.ts';
-import { DeliveryError } from '../../../../src/delivery/types.ts';
 import { encodeLine } from '../../../../src/destinations/influxdb/line-protocol.ts';
 import { createInfluxSink, type InfluxSinkOptions } from '../../../../src/destinations/influxdb/sink.ts';
 import { createRecordingLogger } from '../../../../src/logging/logger.ts';
 import type { InfluxPoint } from '../../../../src/mapping/shapes.ts';
+import { deliveryErrorOf } from '../../../support/delivery-errors.ts';
 import { type FakeInflux, startFakeInflux } from '../../../support/fake-influxdb.ts';
 
 const TOKEN = 'secret-token-value-123';
@@ -47,16 +47,6 @@ function options(fake: FakeInflux, version: 2 | 3, more: Partial<InfluxSinkOptio
     log: createRecordingLogger(),
     ...more,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DeliveryError, `not a DeliveryError: ${error}`);
-    return error;
-  }
-  assert.fail('expected the write to fail');
 }
 
 describe('InfluxDB v2 sink against the fake server', () => {
@@ -119,7 +109,7 @@ describe('InfluxDB v2 sink against the fake server', () => {
   it('rejects a malformed line naming the line, the destination and the cause, never the token', async () => {
     const sink = createInfluxSink(options(fake, 2));
     const lines = [encodeLine(logEvent(1)), 'log_event,host=x', encodeLine(logEvent(2))];
-    const error = await rejection(sink.write(lines));
+    const error = await deliveryErrorOf(sink.write(lines));
     assert.equal(error.kind, 'rejected');
     assert.deepEqual(error.badItems, [1]);
     assert.match(error.message, /^InfluxDB v2 at http:\/\/127\.0\.0\.1:\d+ org=myorg bucket=butler: /);
@@ -134,7 +124,7 @@ describe('InfluxDB v2 sink against the fake server', () => {
     await sink.write(['', encodeLine(logEvent(1)), '']);
     assert.equal(fake.points.length, 1);
     assert.ok(!fake.requests.at(-1)!.body.startsWith('\n'));
-    const error = await rejection(sink.write(['', encodeLine(logEvent(2)), '', 'broken']));
+    const error = await deliveryErrorOf(sink.write(['', encodeLine(logEvent(2)), '', 'broken']));
     assert.deepEqual(error.badItems, [3]);
     await sink.close();
   });
@@ -143,7 +133,7 @@ describe('InfluxDB v2 sink against the fake server', () => {
     const wrongToken = createInfluxSink(
       options(fake, 2, { v2: { org: 'myorg', bucket: 'butler', token: 'nope-nope' } }),
     );
-    const unauthorized = await rejection(wrongToken.write([encodeLine(logEvent(1))]));
+    const unauthorized = await deliveryErrorOf(wrongToken.write([encodeLine(logEvent(1))]));
     assert.equal(unauthorized.kind, 'retryable');
     assert.match(unauthorized.message, /HTTP 401: unauthorized access/);
     assert.ok(!unauthorized.message.includes('nope-nope'));
@@ -152,21 +142,23 @@ describe('InfluxDB v2 sink against the fake server', () => {
     const noBucket = createInfluxSink(
       options(fake, 2, { v2: { org: 'myorg', bucket: 'missing', token: TOKEN } }),
     );
-    const notFound = await rejection(noBucket.write([encodeLine(logEvent(1))]));
+    const notFound = await deliveryErrorOf(noBucket.write([encodeLine(logEvent(1))]));
     assert.equal(notFound.kind, 'retryable');
     assert.match(notFound.message, /HTTP 404: bucket "missing" not found/);
     await noBucket.close();
 
     const sink = createInfluxSink(options(fake, 2));
     fake.setFault({ status: 503, times: 1 });
-    const unavailable = await rejection(sink.write([encodeLine(logEvent(1))]));
+    const unavailable = await deliveryErrorOf(sink.write([encodeLine(logEvent(1))]));
     assert.equal(unavailable.kind, 'retryable');
     assert.match(unavailable.message, /HTTP 503/);
     await sink.close();
 
     const small = await startFakeInflux({ token: TOKEN, buckets: ['butler'], maxBodyBytes: 200 });
     const tooBig = createInfluxSink({ ...options(small, 2), gzip: false });
-    const big = await rejection(tooBig.write(Array.from({ length: 10 }, (_, i) => encodeLine(logEvent(i)))));
+    const big = await deliveryErrorOf(
+      tooBig.write(Array.from({ length: 10 }, (_, i) => encodeLine(logEvent(i)))),
+    );
     assert.equal(big.kind, 'rejected');
     assert.match(big.message, /HTTP 413/);
     await tooBig.close();
@@ -178,14 +170,14 @@ describe('InfluxDB v2 sink against the fake server', () => {
     const port = closed.port;
     await closed.close();
     const refused = createInfluxSink({ ...options(fake, 2), port });
-    const e1 = await rejection(refused.write([encodeLine(logEvent(1))]));
+    const e1 = await deliveryErrorOf(refused.write([encodeLine(logEvent(1))]));
     assert.equal(e1.kind, 'retryable');
     assert.match(e1.message, /ECONNREFUSED/);
     await refused.close();
 
     const slow = createInfluxSink({ ...options(fake, 2), timeoutMs: 100 });
     fake.setFault({ delayMs: 400, times: 1, pathPrefix: '/api/v2/write' });
-    const e2 = await rejection(slow.write([encodeLine(logEvent(1))]));
+    const e2 = await deliveryErrorOf(slow.write([encodeLine(logEvent(1))]));
     fake.setFault(undefined);
     assert.equal(e2.kind, 'retryable');
     assert.match(e2.message, /no answer within 100 ms/);
@@ -258,7 +250,9 @@ describe('InfluxDB v3 sink against the fake server', () => {
     assert.equal(fake.points[0]?.timeNs, '1700000000004000000');
     assert.deepEqual(fake.points[0]?.fields.net_ram, { type: 'integer', value: 1004n });
 
-    const error = await rejection(sink.write([encodeLine(logEvent(5)), 'oops', encodeLine(logEvent(6))]));
+    const error = await deliveryErrorOf(
+      sink.write([encodeLine(logEvent(5)), 'oops', encodeLine(logEvent(6))]),
+    );
     assert.equal(error.kind, 'rejected');
     assert.deepEqual(error.badItems, [1]);
     assert.match(
@@ -271,7 +265,7 @@ describe('InfluxDB v3 sink against the fake server', () => {
 
   it('rejects a wrong token as retryable without leaking it', async () => {
     const sink = createInfluxSink(options(fake, 3, { v3: { database: 'butler3', token: 'wrong-token' } }));
-    const error = await rejection(sink.write([encodeLine(logEvent(1))]));
+    const error = await deliveryErrorOf(sink.write([encodeLine(logEvent(1))]));
     assert.equal(error.kind, 'retryable');
     assert.match(error.message, /HTTP 401/);
     assert.ok(!error.message.includes('wrong-token'));
@@ -295,7 +289,7 @@ describe('InfluxDB v1 sink requests', () => {
       ...base,
       v1: { database: 'SenseOps', username: 'butler', password: 'pa55word', retentionPolicy: rp },
     });
-    const error = await rejection(withAuth.write(['m v=1 1']));
+    const error = await deliveryErrorOf(withAuth.write(['m v=1 1']));
     assert.ok(!error.message.includes('pa55word'));
     const request = fake.requests.at(-1)!;
     assert.equal(request.path, '/write');
@@ -303,7 +297,7 @@ describe('InfluxDB v1 sink requests', () => {
     assert.equal(request.headers.authorization, `Basic ${Buffer.from('butler:pa55word').toString('base64')}`);
     assert.equal(request.headers['content-encoding'], undefined);
     const noAuth = createInfluxSink({ ...base, v1: { database: 'SenseOps', retentionPolicy: rp } });
-    await rejection(noAuth.write(['m v=1 1']));
+    await deliveryErrorOf(noAuth.write(['m v=1 1']));
     assert.equal(fake.requests.at(-1)!.headers.authorization, undefined);
     await withAuth.close();
     await noAuth.close();

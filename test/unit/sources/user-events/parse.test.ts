@@ -28,7 +28,7 @@ const opts = { ...USER_EVENTS.parseOptions, appNameOf: appNameOf(USER_EVENTS) };
 
 /** The record without the receive-time bookkeeping (the user-agent object copied out of the cache). */
 function view(e: UserEventRecord): Record<string, unknown> {
-  const { receivedAtMs: _r, timeNsOffset: _t, ua, ...rest } = e;
+  const { receivedAtMs: _r, timeNsOffset: _t, kind: _k, ua, ...rest } = e;
   return ua === undefined ? rest : { ...rest, ua: { ...ua } };
 }
 
