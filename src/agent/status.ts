@@ -3,12 +3,12 @@
  * failing with the last poll error; per destination queue, the delivery counters.
  */
 import type { QueueStatus } from '../components/destination.ts';
-import type { ServerState } from '../components/source.ts';
+import type { PolledServerStatus } from '../components/source.ts';
 
 export interface AgentStatusInputs {
   version: string;
   startedAt: Date;
-  servers: readonly ServerState[];
+  servers: readonly PolledServerStatus[];
   queues: readonly QueueStatus[];
 }
 

@@ -10,7 +10,8 @@ import { registerSimCommand } from '../../sim/cli.ts';
 import { checkCertificateFiles } from '../config/certificates.ts';
 import { ConfigError, formatIssue } from '../config/issues.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
-import type { ButlerSosConfig, NewRelicAccount } from '../config/schema.ts';
+import type { ButlerSosConfig } from '../config/schema.ts';
+import type { NewRelicCredential } from '../destinations/new-relic/config.ts';
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
 import { handoverFd, writeHandover } from './handover.ts';
 import type { RunOptions } from './run.ts';
@@ -49,7 +50,7 @@ function chooseConfigFile(given: string | undefined): string | undefined {
  * The three New Relic lists replace the configured accounts when given with equal lengths
  * (docs/reference/runtime.md#new-relic-credentials-on-the-command-line).
  */
-function newRelicAccountsFromCli(opts: RunCliOptions): NewRelicAccount[] | 'mismatch' | undefined {
+function newRelicAccountsFromCli(opts: RunCliOptions): NewRelicCredential[] | 'mismatch' | undefined {
   const names = opts.newRelicAccountName;
   const keys = opts.newRelicApiKey;
   const ids = opts.newRelicAccountId;

@@ -6,8 +6,8 @@
 import { startAgent } from '../agent/agent.ts';
 import { createDiskSpoolFactory } from '../agent/spool.ts';
 import type { ConfigIssue } from '../config/issues.ts';
+import { resolveConfiguredPath } from '../config/kit/paths.ts';
 import { createSecretRedactor, maskConfig } from '../config/mask.ts';
-import { resolveConfiguredPath } from '../config/paths.ts';
 import type { ButlerSosConfig } from '../config/schema.ts';
 import { createLogger, type LogLevel } from '../logging/logger.ts';
 import { installProcessSafetyNet } from '../ops/safety-net.ts';

@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { checkCertificateFiles } from '../config/certificates.ts';
 import { ConfigError, type ConfigIssue, describeFound, formatIssue } from '../config/issues.ts';
+import { getAt, parsePath } from '../config/kit/paths.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
-import { getAt, parsePath } from '../config/paths.ts';
 import { findPlaceholders } from '../config/placeholders.ts';
 
 export type Write = (line: string) => void;

@@ -14,7 +14,7 @@ import type { Component } from './component.ts';
 import type { MetricSample } from './metrics.ts';
 
 /** One monitored Sense server as a polling source sees it. */
-export interface ServerState {
+export interface PolledServerStatus {
   serverName: string;
   host: string;
   state: 'up' | 'failing';
@@ -25,7 +25,7 @@ export interface Source extends Component {
   /** Samples for /metrics about this source's intake (datagrams, failures). */
   metrics?(): MetricSample[];
   /** Per Sense server: up or failing, for sources that poll servers. */
-  servers?(): ServerState[];
+  servers?(): PolledServerStatus[];
 }
 
 /** What the agent offers a source it creates. */

@@ -4,9 +4,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isPlaceholder } from './formats.ts';
 import type { ConfigIssue } from './issues.ts';
-import { formatPath, type KeyPath } from './paths.ts';
+import { isPlaceholder } from './kit/formats.ts';
+import { formatPath, type KeyPath } from './kit/paths.ts';
 import { certificatesNeeded } from './placeholders.ts';
 import type { ButlerSosConfig } from './schema.ts';
 

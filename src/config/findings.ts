@@ -3,7 +3,7 @@
  * Each is located in the file: key path, line, and what was found there.
  */
 import { ConfigError, type ConfigIssue, describeFound, type IssuePhase } from './issues.ts';
-import { formatPath, getAt, type KeyPath } from './paths.ts';
+import { formatPath, getAt, type KeyPath } from './kit/paths.ts';
 import type { ConfigSource } from './source.ts';
 
 export class Findings {

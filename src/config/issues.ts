@@ -1,6 +1,7 @@
 /** What is wrong with a config file, said so that an administrator can fix it. */
+
+import type { KeyPath } from './kit/paths.ts';
 import { isSecretPath, MASK } from './mask.ts';
-import type { KeyPath } from './paths.ts';
 
 export type IssuePhase = 'file' | 'yaml' | 'schema' | 'cross' | 'placeholder' | 'certificate';
 

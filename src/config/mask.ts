@@ -12,7 +12,7 @@
  * The mask and the redaction itself are the secrets module's, shared with the sinks and the web UI.
  */
 import { createRedactor, type KnownSecret, MASK, type Redact, SECRET_NAME } from '../secrets/redactor.ts';
-import type { KeyPath } from './paths.ts';
+import type { KeyPath } from './kit/paths.ts';
 
 export { MASK };
 

@@ -4,10 +4,10 @@
  * command refuses to start while any remains. Placeholders in disabled features are ignored.
  */
 
-import { logEventListenerStarts } from './checks.ts';
-import { isPlaceholder } from './formats.ts';
+import { logEventListenerStarts } from '../sources/log-events/plugin.ts';
+import { isPlaceholder } from './kit/formats.ts';
+import { formatPath, type KeyPath } from './kit/paths.ts';
 import { isSecretPath } from './mask.ts';
-import { formatPath, type KeyPath } from './paths.ts';
 import type { ButlerSosConfig, ButlerSosSettings } from './schema.ts';
 
 type Rule = [
@@ -41,10 +41,10 @@ const RULES: Rule[] = [
     ['userEvents', 'sendToMQTT'],
     (s) => s.userEvents.enable && s.userEvents.sendToMQTT.enable && s.mqttConfig.enable,
   ],
-  [['logEvents', 'udpServerConfig'], (_s, _p, config) => logEventListenerStarts(config)],
+  [['logEvents', 'udpServerConfig'], logEventListenerStarts],
   [
     ['logEvents', 'sendToMQTT'],
-    (s, _p, config) => logEventListenerStarts(config) && s.logEvents.sendToMQTT.enable && s.mqttConfig.enable,
+    (s) => logEventListenerStarts(s) && s.logEvents.sendToMQTT.enable && s.mqttConfig.enable,
   ],
   [['cert', 'clientCert'], (_s, _p, config) => certificatesNeeded(config)],
   [['cert', 'clientCertKey'], (_s, _p, config) => certificatesNeeded(config)],

@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import type { Findings } from './findings.ts';
-import { getAt, type KeyPath, type PathSegment, startsWith } from './paths.ts';
+import { getAt, type KeyPath, type PathSegment, startsWith } from './kit/paths.ts';
 import { type ButlerSosConfig, CONDITIONAL_SECTIONS, configSchema } from './schema.ts';
 import { type Explained, explain } from './zod-explain.ts';
 

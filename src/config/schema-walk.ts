@@ -3,7 +3,7 @@
  * default. Used for "unknown key" hints and for generating docs/reference/configuration.md.
  */
 import type { z } from 'zod';
-import type { KeyPath } from './paths.ts';
+import type { KeyPath } from './kit/paths.ts';
 
 // zod's internal definition object, typed loosely: only the fields read here.
 interface Def {

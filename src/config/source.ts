@@ -15,7 +15,7 @@ import {
   type Node,
   parseDocument,
 } from 'yaml';
-import type { KeyPath } from './paths.ts';
+import type { KeyPath } from './kit/paths.ts';
 
 export interface YamlProblem {
   line: number | undefined;

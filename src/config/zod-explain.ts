@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { describeFound } from './issues.ts';
-import { getAt, type KeyPath, type PathSegment } from './paths.ts';
+import { getAt, type KeyPath, type PathSegment } from './kit/paths.ts';
 import { configSchema } from './schema.ts';
 import { keysAt } from './schema-walk.ts';
 

@@ -3,8 +3,8 @@
  * current metrics window, and the processing times of that window.
  */
 
-export type DropReason = 'too_large' | 'source_not_allowed' | 'rate_limited' | 'queue_full';
-export const DROP_REASONS: readonly DropReason[] = [
+export type DatagramDropReason = 'too_large' | 'source_not_allowed' | 'rate_limited' | 'queue_full';
+export const DROP_REASONS: readonly DatagramDropReason[] = [
   'too_large',
   'source_not_allowed',
   'rate_limited',
@@ -17,7 +17,7 @@ export interface UdpCounters {
   accepted: number;
   processed: number;
   failed: number;
-  dropped: Record<DropReason, number>;
+  dropped: Record<DatagramDropReason, number>;
   droppedTotal: number;
 }
 

@@ -7,9 +7,10 @@
 import { lifecycle } from '../components/component.ts';
 import type { Source, SourceContext } from '../components/source.ts';
 import type { UdpQueueType } from '../records/udp-queue.ts';
-import { type UdpServerConfig, udpListenerOptions } from './config.ts';
+import type { UdpServerConfig } from './config.ts';
 import type { UdpEventHandler } from './event-handler.ts';
 import { startUdpListener, type UdpListener } from './listener.ts';
+import { udpListenerOptions } from './listener-options.ts';
 import { udpStatsToProm } from './metrics.ts';
 import { type Periodic, startQueueMetricsReporter } from './periodic.ts';
 
@@ -17,9 +18,9 @@ export interface UdpEventSourceOptions {
   queueType: UdpQueueType;
   /** The start of the listening line, as upstream logs it (`LOG EVENT`, `USER EVENT`). */
   logPrefix: string;
-  config: UdpServerConfig & {
-    queueMetrics: { influxdb: { enable: boolean; writeFrequency: number } };
-  };
+  config: UdpServerConfig;
+  /** The section's port key (`portLogEvents`, `portUserActivityEvents`). */
+  port: number;
   /** Builds the handler on start (the user-agent parser, for one, is only loaded then). */
   createHandler(): Promise<UdpEventHandler<string>> | UdpEventHandler<string>;
 }
@@ -33,7 +34,7 @@ export function udpEventSource(context: SourceContext, options: UdpEventSourceOp
     async start() {
       handler = await options.createHandler();
       listener = await startUdpListener({
-        ...udpListenerOptions(options.queueType, options.config),
+        ...udpListenerOptions(options.queueType, options.port, options.config),
         onDatagram: handler.handle,
         log,
       });

@@ -9,7 +9,7 @@
  * `private` fields, not `#` fields: plain properties measured a few percent cheaper here.
  */
 import type { RemoteInfo } from 'node:dgram';
-import type { DropReason, UdpCounters } from './counters.ts';
+import type { DatagramDropReason, UdpCounters } from './counters.ts';
 import type { DatagramQueue } from './datagram-queue.ts';
 import type { RateLimitedLog } from './drop-log.ts';
 import type { EventClock } from './event-clock.ts';
@@ -72,7 +72,7 @@ export class DatagramIntake {
     rateLimit?.count();
   }
 
-  private drop(reason: DropReason, rinfo: RemoteInfo, size: number): void {
+  private drop(reason: DatagramDropReason, rinfo: RemoteInfo, size: number): void {
     this.counters.dropped[reason]++;
     this.counters.droppedTotal++;
     // One log kind per refused sender, so each of them is named at least once.

@@ -36,7 +36,7 @@ import {
   watchKernelDrops,
 } from './socket.ts';
 
-export { DROP_REASONS, type DropReason, type UdpCounters, type UdpWindow } from './counters.ts';
+export { type DatagramDropReason, DROP_REASONS, type UdpCounters, type UdpWindow } from './counters.ts';
 
 export interface UdpListenerOptions {
   /** Used in log lines and as the queue type (`log_events`, `user_events`). */

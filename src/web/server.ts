@@ -25,8 +25,8 @@ export type { WebStore } from './api-routes.ts';
 export interface WebServerOptions {
   /** Bind address (default 127.0.0.1: the UI has no authentication). */
   host?: string;
-  /** Default 3100; 0 lets the OS choose. */
-  port?: number;
+  /** `webUi.port` or `configVisualisation.port`; 0 lets the OS choose. */
+  port: number;
   /** The local store; without it only the delivery status and config view are served. */
   store?: WebStore;
   getStatus?: () => WebStatus;
@@ -48,8 +48,6 @@ export interface WebServer {
   port: number;
   close(): Promise<void>;
 }
-
-export const DEFAULT_WEB_PORT = 3100;
 
 type Assets = NonNullable<WebServerOptions['assets']>;
 
@@ -77,8 +75,8 @@ const SECURITY_HEADERS = {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { store, log } = options;
+  const { port } = options;
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? DEFAULT_WEB_PORT;
   const getStatus = () => (options.getStatus?.() ?? {}) as WebStatus;
   const assets = findAssets(options);
 

@@ -29,7 +29,7 @@ export function createInfluxDestination(context: DestinationContext): Destinatio
     },
     v2: ic.v2Config,
     v3: ic.v3Config,
-    timeoutMs: ic.v3Config.writeTimeout ?? 10_000,
+    timeoutMs: ic.v3Config.writeTimeout,
     log,
   });
   const provisioned = provisionedInfluxSink(sink, log);

@@ -5,7 +5,7 @@
  */
 import type { Destination, DestinationContext } from '../../components/destination.ts';
 import { queuedDestination } from '../../components/queued-destination.ts';
-import { resolveConfiguredPath } from '../../config/paths.ts';
+import { resolveConfiguredPath } from '../../config/kit/paths.ts';
 import type { DeliverySink } from '../../delivery/types.ts';
 import { influxPointMappings } from '../../mapping/influx-points.ts';
 import type { InfluxPoint } from '../../mapping/shapes.ts';

@@ -4,14 +4,11 @@
  * credential entries (docs/reference/new-relic.md#accounts-and-credentials).
  */
 import type { Logger } from '../../logging/logger.ts';
+import type { NewRelicCredential } from './config.ts';
 import type { NewRelicAccount } from './newrelic-sink.ts';
 
-/** A `thirdPartyToolsCredentials.newRelic[]` entry. */
-export interface NewRelicCredential {
-  accountName: string;
-  insertApiKey: string;
-  accountId: string | number;
-}
+/** A credential entry whose id may still be a number (as YAML reads `123`): the sink checks ids. */
+type CredentialEntry = Omit<NewRelicCredential, 'accountId'> & Pick<NewRelicAccount, 'accountId'>;
 
 export const CLI_COUNT_MISMATCH =
   'Incorrect command line parameters: Number of New Relic account names/IDs/API keys must match.';
@@ -50,7 +47,7 @@ export function credentialsFromCommandLine(
  */
 export function resolveAccounts(
   destinationNames: readonly string[] | null | undefined,
-  credentials: readonly NewRelicCredential[] | null | undefined,
+  credentials: readonly CredentialEntry[] | null | undefined,
   log: Logger,
   listKey = 'destinationAccount',
 ): NewRelicAccount[] {

@@ -11,10 +11,10 @@ import type { Logger } from '../../logging/logger.ts';
 import type { PrometheusSink } from './prometheus-sink.ts';
 
 export interface MetricsServerOptions {
-  /** Bind address (`prometheus.host`); absent: 0.0.0.0 (docs/reference/configuration.md#prometheus). */
-  host?: string;
-  /** `prometheus.port`; default 9842. 0 lets the OS choose. */
-  port?: number;
+  /** Bind address (`prometheus.host`). */
+  host: string;
+  /** `prometheus.port`; 0 lets the OS choose. */
+  port: number;
   sink: PrometheusSink;
   log: Logger;
   /** Registers more routes before the server starts listening. */
@@ -28,12 +28,8 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PROMETHEUS_PORT = 9842;
-
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const { sink, log } = options;
-  const host = options.host ?? '0.0.0.0';
-  const port = options.port ?? DEFAULT_PROMETHEUS_PORT;
+  const { host, port, sink, log } = options;
   // Upstream disables the keep-alive timeout (docs/reference/prometheus.md#endpoints) so a scraper
   // can keep its connection.
   const app = Fastify({ logger: false, keepAliveTimeout: 0, forceCloseConnections: true });

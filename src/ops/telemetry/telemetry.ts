@@ -14,16 +14,14 @@ import type { Logger } from '../../logging/logger.ts';
 import { systemTimers, type Timers } from '../timers.ts';
 import type { TelemetryPayload } from './payload.ts';
 
-/** The product's PostHog host (EU cloud ingestion). The project key is configured, never upstream's. */
-export const DEFAULT_TELEMETRY_HOST = 'https://eu.i.posthog.com';
 export const TELEMETRY_INTERVAL_MS = 12 * 60 * 60 * 1000;
 export const TELEMETRY_DOCS = 'docs/telemetry.md';
 
 export interface TelemetryOptions {
   /** `anonTelemetry`. */
   enabled: boolean;
-  /** PostHog host from config; overridden by BUTLER_SOS_TELEMETRY_HOST. */
-  host?: string;
+  /** PostHog host from config (`telemetry.host`); overridden by BUTLER_SOS_TELEMETRY_HOST. */
+  host: string;
   /** PostHog project key from config; overridden by BUTLER_SOS_TELEMETRY_KEY. */
   apiKey?: string;
   /** Builds the event at each send (feature flags can be re-read). */
@@ -57,7 +55,7 @@ export function startTelemetry(options: TelemetryOptions): RunningTelemetry {
     return idle;
   }
   const env = options.env ?? process.env;
-  const host = (env.BUTLER_SOS_TELEMETRY_HOST || options.host || DEFAULT_TELEMETRY_HOST).replace(/\/+$/, '');
+  const host = (env.BUTLER_SOS_TELEMETRY_HOST || options.host).replace(/\/+$/, '');
   const apiKey = env.BUTLER_SOS_TELEMETRY_KEY || options.apiKey || '';
   if (apiKey === '') {
     log.info(

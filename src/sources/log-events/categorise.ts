@@ -14,8 +14,12 @@
 import type { Logger } from '../../logging/logger.ts';
 import type { Category } from '../../records/log-event.ts';
 
-/** `logEvents.categorise` as in the config file. */
-export interface CategoriseConfig {
+/**
+ * `logEvents.categorise` as the categoriser takes it: the checked section (`CategoriseConfig`,
+ * config.ts) fits, and so does one written by hand, with null lists and text not yet trimmed
+ * or lower-cased, which is normalised here once.
+ */
+export interface CategoriseInput {
   enable: boolean;
   rules?:
     | {
@@ -43,7 +47,7 @@ export type CategoriseResult = { action: 'categorised'; category: Category[] } |
 export type Categoriser = (level: string, message: string) => CategoriseResult;
 
 /** Compile the rules; unknown filter types are reported once here and ignored afterwards. */
-export function compileCategoriser(cfg: CategoriseConfig, log: Logger): Categoriser {
+export function compileCategoriser(cfg: CategoriseInput, log: Logger): Categoriser {
   const rules: CompiledRule[] = [];
   for (const [index, rule] of (cfg.rules ?? []).entries()) {
     const filters: { type: FilterType; value: string }[] = [];
@@ -97,7 +101,7 @@ export function compileCategoriser(cfg: CategoriseConfig, log: Logger): Categori
 }
 
 /** Every category name the rules can produce (InfluxDB v1 needs them declared as tags). */
-export function categoryNames(cfg: CategoriseConfig): string[] {
+export function categoryNames(cfg: CategoriseInput): string[] {
   const names = new Set<string>();
   for (const rule of cfg.rules ?? []) for (const c of rule.category ?? []) names.add(c.name);
   for (const c of cfg.ruleDefault?.category ?? []) names.add(c.name);

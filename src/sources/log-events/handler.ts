@@ -8,7 +8,7 @@ import type { EventCounters } from '../../records/event-counts.ts';
 import type { LogEventRecord, LogEventRejection, LogEventSource } from '../../records/log-event.ts';
 import { createRateLimitedLog } from '../../udp/drop-log.ts';
 import type { UdpEventHandler, UdpEventHandlerOptions } from '../../udp/event-handler.ts';
-import { type CategoriseConfig, compileCategoriser } from './categorise.ts';
+import { type CategoriseInput, compileCategoriser } from './categorise.ts';
 import { sanitise, trimLineEnd } from './fields.ts';
 import { markerSource, parseLogEventDatagram } from './parse.ts';
 import { compilePerfFilter, type MonitorFilterConfig } from './perf-monitor.ts';
@@ -16,7 +16,7 @@ import { compilePerfFilter, type MonitorFilterConfig } from './perf-monitor.ts';
 /** Upstream config keys under `logEvents`, plus the collaborators the agent passes in. */
 export interface LogEventHandlerOptions extends UdpEventHandlerOptions<LogEventRecord> {
   source: Record<'engine' | 'proxy' | 'repository' | 'scheduler' | 'qixPerf', { enable: boolean }>;
-  categorise?: CategoriseConfig | null;
+  categorise?: CategoriseInput | null;
   enginePerformanceMonitor?: {
     enable: boolean;
     appNameLookup?: { enable: boolean } | null;

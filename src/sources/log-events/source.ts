@@ -14,6 +14,7 @@ export function createLogEventsSource(context: SourceContext): Source {
     queueType: 'log_events',
     logPrefix: 'LOG EVENT',
     config: s.logEvents.udpServerConfig,
+    port: s.logEvents.udpServerConfig.portLogEvents,
     createHandler: () =>
       createLogEventHandler({
         source: s.logEvents.source,

@@ -22,8 +22,8 @@ import { SeenIds } from './seen-ids.ts';
 export interface LogDbPollerOptions {
   /** `logdb.host`. */
   host: string;
-  /** `logdb.port` (Sense's bundled PostgreSQL: 4432). */
-  port?: number;
+  /** `logdb.port`. */
+  port: number;
   /** Database name (Sense: `QLogs`). */
   database?: string;
   /** `logdb.qlogsReaderUser`. */
@@ -32,8 +32,8 @@ export interface LogDbPollerOptions {
   password: string;
   /** `logdb.pollingInterval`, ms. */
   pollingInterval: number;
-  /** `logdb.queryPeriod`, e.g. `5 minutes` (default). */
-  queryPeriod?: string;
+  /** `logdb.queryPeriod`, e.g. `5 minutes`. */
+  queryPeriod: string;
   /** `logdb.extractErrors` (default true): levels ERROR and FATAL. */
   extractErrors?: boolean;
   /** `logdb.extractWarnings` (default true): level WARN. */
@@ -84,7 +84,7 @@ function queryOf(options: LogDbPollerOptions): LogDbQuery {
   if (levels.length === 0) {
     throw new Error('logdb: extractErrors, extractWarnings and extractInfo are all false; nothing to read');
   }
-  const period = options.queryPeriod ?? '5 minutes';
+  const period = options.queryPeriod;
   if (logDbPeriodMs(period) === undefined) {
     throw new Error(`logdb.queryPeriod: "${period}" is not a period such as "5 minutes" or "1 hour"`);
   }
@@ -98,7 +98,7 @@ function queryOf(options: LogDbPollerOptions): LogDbQuery {
 function openPool(options: LogDbPollerOptions): pg.Pool {
   const pool = new pg.Pool({
     host: options.host,
-    port: options.port ?? 4432,
+    port: options.port,
     database: options.database ?? 'QLogs',
     user: options.user,
     password: options.password,

@@ -18,6 +18,7 @@ import { AppNameTable } from '../app-names/table.ts';
 import { createEngineHealthPoller } from '../engine-health/poller.ts';
 import type { ExcludedUser } from '../proxy-sessions/parse.ts';
 import { createProxySessionsPoller } from '../proxy-sessions/poller.ts';
+import type { AppNamesConfig } from './config.ts';
 import { createScheduler, type JobStats } from './scheduler.ts';
 
 export type SensePollRecord = EngineHealthRecord | ProxySessionsRecord | AppNamesRecord | FailedPollRecord;
@@ -38,7 +39,7 @@ export interface SensePollingOptions {
     excludeUser?: readonly ExcludedUser[] | null;
   };
   /** `appNames.*` (`hostIP` may carry `:port`; default 4242). */
-  appNames: { enableAppNameExtract: boolean; extractInterval: number; hostIP: string };
+  appNames: AppNamesConfig;
   onRecord(record: SensePollRecord): void;
   /** The table the QRS poll fills (shared with the event sources); a new one when absent. */
   table?: AppNameTable;

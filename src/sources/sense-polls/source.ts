@@ -5,7 +5,7 @@
  */
 import { lifecycle } from '../../components/component.ts';
 import type { MetricSample } from '../../components/metrics.ts';
-import type { ServerState, Source, SourceContext } from '../../components/source.ts';
+import type { PolledServerStatus, Source, SourceContext } from '../../components/source.ts';
 import { type SensePolling, startSensePolling } from './polling.ts';
 
 export function createSensePollsSource(context: SourceContext): Source {
@@ -50,11 +50,11 @@ function failedPollSamples(polling: SensePolling | undefined): MetricSample[] {
   return samples;
 }
 
-function serverStates(context: SourceContext, polling: SensePolling | undefined): ServerState[] {
+function serverStates(context: SourceContext, polling: SensePolling | undefined): PolledServerStatus[] {
   const failing = new Map(
     (polling?.stats().failures.failing ?? []).map((target) => [target.serverName, target]),
   );
-  return (context.settings.serversToMonitor.servers ?? []).map((server) => {
+  return context.settings.serversToMonitor.servers.map((server) => {
     const failure = failing.get(server.serverName);
     return {
       serverName: server.serverName,

@@ -12,6 +12,7 @@ export function createUserEventsSource(context: SourceContext): Source {
     queueType: 'user_events',
     logPrefix: 'USER EVENT',
     config: s.userEvents.udpServerConfig,
+    port: s.userEvents.udpServerConfig.portUserActivityEvents,
     async createHandler() {
       // Loaded on start only: the user-agent parser is large.
       const { createUserEventHandler } = await import('./handler.ts');

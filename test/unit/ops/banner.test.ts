@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveConfiguredPath } from '../../../src/config/paths.ts';
+import { resolveConfiguredPath } from '../../../src/config/kit/paths.ts';
 import { startupBanner } from '../../../src/ops/banner.ts';
 import { collectSystemInfo } from '../../../src/ops/system-info.ts';
 

@@ -4,40 +4,45 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRecordingLogger } from '../../../src/logging/logger.ts';
 import { EventCounters, type EventCountsRecord } from '../../../src/records/event-counts.ts';
-import { DEFAULT_RECEIVE_BUFFER_BYTES, udpListenerOptions } from '../../../src/udp/config.ts';
+import { logEventsSchema } from '../../../src/sources/log-events/config.ts';
+import { userEventsSchema } from '../../../src/sources/user-events/config.ts';
 import { startUdpListener } from '../../../src/udp/listener.ts';
+import { udpListenerOptions } from '../../../src/udp/listener-options.ts';
 import { startEventCountsFlusher, startQueueMetricsReporter } from '../../../src/udp/periodic.ts';
 
 describe('UDP config mapping', () => {
   it('maps upstream keys, v15 source validation and defaults', () => {
-    const o = udpListenerOptions('user_events', {
-      serverHost: '0.0.0.0',
-      portUserActivityEvents: 9997,
-      messageQueue: { maxConcurrent: 5, maxSize: 50, backpressureThreshold: 70 },
-      rateLimit: { enable: false, maxMessagesPerMinute: 600 },
-      maxMessageSize: 65507,
-      enableSourceValidation: true,
-      allowedSources: ['10.0.0.1'],
-    });
+    // Through the sections' schemas, as the agent gets them: the defaults are the schema's.
+    const user = userEventsSchema.parse({
+      udpServerConfig: {
+        serverHost: '0.0.0.0',
+        portUserActivityEvents: 9997,
+        messageQueue: { maxConcurrent: 5, maxSize: 50, backpressureThreshold: 70 },
+        rateLimit: { enable: false, maxMessagesPerMinute: 600 },
+        maxMessageSize: 65507,
+        enableSourceValidation: true,
+        allowedSources: ['10.0.0.1'],
+      },
+    }).udpServerConfig;
+    const o = udpListenerOptions('user_events', user.portUserActivityEvents, user);
     assert.deepEqual(o, {
       name: 'user_events',
       host: '0.0.0.0',
       port: 9997,
-      receiveBufferBytes: DEFAULT_RECEIVE_BUFFER_BYTES,
+      receiveBufferBytes: 32 * 1024 * 1024,
       maxMessageSize: 65507,
       allowedSources: ['10.0.0.1'],
       rateLimit: null,
       queue: { maxConcurrent: 5, maxSize: 50, backpressureThreshold: 70 },
     });
-    const l = udpListenerOptions('log_events', {
-      serverHost: 'h',
-      allowedSources: ['x'],
-      rateLimit: { enable: true },
-    });
+    const logEvents = logEventsSchema.parse({
+      udpServerConfig: { serverHost: 'h', allowedSources: ['x'], rateLimit: { enable: true } },
+    }).udpServerConfig;
+    const l = udpListenerOptions('log_events', logEvents.portLogEvents, logEvents);
     assert.equal(l.port, 9996);
     assert.equal(l.allowedSources, null, 'validation off: no allow-list');
     assert.deepEqual(l.rateLimit, { enable: true, maxMessagesPerMinute: 600 });
-    assert.equal(l.maxMessageSize, null, 'v15: missing = no limit');
+    assert.equal(l.maxMessageSize, 65507, 'v15: missing = the largest UDP payload, so no limit');
   });
 });
 
