@@ -98,48 +98,9 @@ export function startSensePolling(options: SensePollingOptions): SensePolling {
 
   if (!options.servers) log.warn('SENSE POLLING: serversToMonitor.servers is empty; no server is polled');
   const servers = options.servers ?? [];
-  const seen = new Set<string>();
-  servers.forEach((server, index) => {
-    if (seen.has(server.serverName)) {
-      log.warn(
-        `SENSE POLLING: serverName ${server.serverName} is used by more than one server; stats will mix them`,
-      );
-    }
-    seen.add(server.serverName);
-    const identity = serverIdentity(server);
-    scheduler.add({
-      key: `health:${index}:${server.serverName}`,
-      intervalMs: options.pollingIntervalMs,
-      run: createEngineHealthPoller({
-        server,
-        identity,
-        client,
-        appNames: table,
-        rejectUnauthorized: options.rejectUnauthorized,
-        timeoutMs,
-        tracker,
-        onRecord: emit,
-        log,
-      }),
-    });
-    const vps = server.userSessions?.virtualProxies ?? [];
-    if (options.userSessions.enableSessionExtract && server.userSessions?.enable && vps.length > 0) {
-      scheduler.add({
-        key: `proxy-sessions:${index}:${server.serverName}`,
-        intervalMs: options.userSessions.pollingInterval,
-        run: createProxySessionsPoller({
-          server,
-          identity,
-          client,
-          rejectUnauthorized: options.rejectUnauthorized,
-          timeoutMs,
-          excludeUser: options.userSessions.excludeUser,
-          tracker,
-          onRecord: emit,
-        }),
-      });
-    }
-  });
+  const shared: ServerJobParts = { options, client, table, tracker, timeoutMs, emit };
+  warnDuplicateNames(servers, log);
+  servers.forEach((server, index) => addServerJobs(scheduler, server, index, shared));
 
   if (options.appNames.enableAppNameExtract) {
     scheduler.add({
@@ -184,4 +145,68 @@ export function startSensePolling(options: SensePollingOptions): SensePolling {
       handlerErrors,
     }),
   };
+}
+
+/** What every server's jobs share. */
+interface ServerJobParts {
+  options: SensePollingOptions;
+  client: ReturnType<typeof createLazySenseClient>;
+  table: AppNameTable;
+  tracker: ReturnType<typeof createPollFailureTracker>;
+  timeoutMs: number;
+  emit(record: SensePollRecord): void;
+}
+
+function warnDuplicateNames(servers: readonly SenseServerConfig[], log: Logger): void {
+  const seen = new Set<string>();
+  for (const { serverName } of servers) {
+    if (seen.has(serverName)) {
+      log.warn(
+        `SENSE POLLING: serverName ${serverName} is used by more than one server; stats will mix them`,
+      );
+    }
+    seen.add(serverName);
+  }
+}
+
+/** The health job of one server, and its proxy-session job when session extraction is on for it. */
+function addServerJobs(
+  scheduler: ReturnType<typeof createScheduler>,
+  server: SenseServerConfig,
+  index: number,
+  parts: ServerJobParts,
+): void {
+  const { options, client, table, tracker, timeoutMs, emit } = parts;
+  const identity = serverIdentity(server);
+  scheduler.add({
+    key: `health:${index}:${server.serverName}`,
+    intervalMs: options.pollingIntervalMs,
+    run: createEngineHealthPoller({
+      server,
+      identity,
+      client,
+      appNames: table,
+      rejectUnauthorized: options.rejectUnauthorized,
+      timeoutMs,
+      tracker,
+      onRecord: emit,
+      log: options.log,
+    }),
+  });
+  const vps = server.userSessions?.virtualProxies ?? [];
+  if (!options.userSessions.enableSessionExtract || !server.userSessions?.enable || vps.length === 0) return;
+  scheduler.add({
+    key: `proxy-sessions:${index}:${server.serverName}`,
+    intervalMs: options.userSessions.pollingInterval,
+    run: createProxySessionsPoller({
+      server,
+      identity,
+      client,
+      rejectUnauthorized: options.rejectUnauthorized,
+      timeoutMs,
+      excludeUser: options.userSessions.excludeUser,
+      tracker,
+      onRecord: emit,
+    }),
+  });
 }
