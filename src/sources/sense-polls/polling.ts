@@ -100,7 +100,7 @@ export function startSensePolling(options: SensePollingOptions): SensePolling {
   const servers = options.servers ?? [];
   const shared: ServerJobParts = { options, client, table, tracker, timeoutMs, emit };
   warnDuplicateNames(servers, log);
-  servers.forEach((server, index) => addServerJobs(scheduler, server, index, shared));
+  for (const [index, server] of servers.entries()) addServerJobs(scheduler, server, index, shared);
 
   if (options.appNames.enableAppNameExtract) {
     scheduler.add({
