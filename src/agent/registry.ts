@@ -15,6 +15,7 @@ export const DESTINATION_PLUGINS: readonly PluginModule<DestinationPlugin>[] = [
   () => import('../destinations/new-relic/plugin.ts'),
   () => import('../destinations/prometheus/plugin.ts'),
   () => import('../destinations/local-store/plugin.ts'),
+  () => import('../destinations/file/plugin.ts'),
 ];
 
 export const SOURCE_PLUGINS: readonly PluginModule<SourcePlugin>[] = [

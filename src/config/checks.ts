@@ -3,6 +3,7 @@
  * on a config that passed the schema. Each rule lives with its section, in the `config.ts` beside
  * the component; placeholders are left to placeholders.ts.
  */
+import { checkFileOutput } from '../destinations/file/config.ts';
 import { checkInfluxdbConfig } from '../destinations/influxdb/config.ts';
 import { checkMqttConfig } from '../destinations/mqtt/config.ts';
 import { checkNewRelic, checkThirdPartyToolsCredentials } from '../destinations/new-relic/config.ts';
@@ -42,6 +43,7 @@ const SECTION_CHECKS: readonly SectionCheck<ButlerSosSettings>[] = [
   checkLogdb,
   checkThirdPartyToolsCredentials,
   checkQlikSenseEvents,
+  checkFileOutput,
 ];
 
 export function checkConfig(

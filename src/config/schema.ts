@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { deliverySchema } from '../delivery/config.ts';
+import { fileOutputSchema } from '../destinations/file/config.ts';
 import { influxdbConfigSchema } from '../destinations/influxdb/config.ts';
 import { localStoreSchema } from '../destinations/local-store/config.ts';
 import { mqttConfigSchema } from '../destinations/mqtt/config.ts';
@@ -66,6 +67,7 @@ export const settingsSchema = z
     localStore: localStoreSchema,
     delivery: deliverySchema,
     telemetry: telemetrySchema,
+    fileOutput: fileOutputSchema,
     auditEvents: z.unknown().optional().describe('[v15] Audit events (accepted, not used).'),
   })
   .describe('Butler SOS settings. Unknown keys here are ignored (as upstream).');
@@ -93,4 +95,5 @@ export const CONDITIONAL_SECTIONS = [
   'crashFile',
   'errorTracking',
   'logdb',
+  'fileOutput',
 ] as const;

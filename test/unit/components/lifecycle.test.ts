@@ -66,6 +66,7 @@ const COMPONENT_SETTINGS: Record<string, Record<string, unknown>> = {
     },
   },
   'local-store': { localStore: { enable: true, file: join(folder, 'store.sqlite') } },
+  file: { fileOutput: { enable: true, directory: join(folder, 'files') } },
   'sense-polls': {
     cert: {
       clientCert: join(folder, 'none.pem'),
