@@ -12,6 +12,7 @@ import { ConfigError, formatIssue } from '../config/issues.ts';
 import { type LoadedConfig, loadConfigFile } from '../config/load.ts';
 import type { ButlerSosConfig } from '../config/schema.ts';
 import type { NewRelicCredential } from '../destinations/new-relic/config.ts';
+import { CLI_COUNT_MISMATCH, credentialsFromCommandLine } from '../destinations/new-relic/credentials.ts';
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
 import { handoverFd, writeHandover } from './handover.ts';
 import type { RunOptions } from './run.ts';
@@ -50,14 +51,13 @@ function chooseConfigFile(given: string | undefined): string | undefined {
  * The three New Relic lists replace the configured accounts when given with equal lengths
  * (docs/reference/runtime.md#new-relic-credentials-on-the-command-line).
  */
+/** The --new-relic-* options as accounts (undefined when none is given), or 'mismatch'. */
 function newRelicAccountsFromCli(opts: RunCliOptions): NewRelicCredential[] | 'mismatch' | undefined {
-  const names = opts.newRelicAccountName;
-  const keys = opts.newRelicApiKey;
-  const ids = opts.newRelicAccountId;
-  if (!names && !keys && !ids) return undefined;
-  if (!names || !keys || !ids || names.length !== keys.length || names.length !== ids.length)
+  try {
+    return credentialsFromCommandLine(opts.newRelicAccountName, opts.newRelicApiKey, opts.newRelicAccountId);
+  } catch {
     return 'mismatch';
-  return names.map((accountName, i) => ({ accountName, insertApiKey: keys[i]!, accountId: ids[i]! }));
+  }
 }
 
 async function runCommand(opts: RunCliOptions, program: Command): Promise<void> {
@@ -109,7 +109,7 @@ async function runCommand(opts: RunCliOptions, program: Command): Promise<void> 
 
   const accounts = newRelicAccountsFromCli(opts);
   if (accounts === 'mismatch') {
-    err('Incorrect command line parameters: Number of New Relic account names/IDs/API keys must match.');
+    err(CLI_COUNT_MISMATCH);
     process.exitCode = 1;
     return;
   }

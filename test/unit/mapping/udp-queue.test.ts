@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { p95, queueMetricsToInflux } from '../../../src/mapping/udp-queue.ts';
 import type { UdpListenerStats, UdpWindow } from '../../../src/udp/listener.ts';
-import { udpStatsToProm } from '../../../src/udp/metrics.ts';
 
 const dropped = { too_large: 1, source_not_allowed: 4, rate_limited: 2, queue_full: 3 };
 const stats: UdpListenerStats = {
@@ -81,31 +80,5 @@ describe('queue metrics → InfluxDB', () => {
   it('p95 is the sorted element at ceil(0.95·n)−1', () => {
     assert.equal(p95([]), 0);
     assert.equal(p95(Array.from({ length: 100 }, (_, i) => 100 - i)), 95);
-  });
-});
-
-describe('listener stats → Prometheus', () => {
-  it('exposes every drop reason incl. kernel drops, and handler rejections', () => {
-    const samples = udpStatsToProm({ ...stats, kernelDrops: 7 }, 'log_events', {
-      emitted: 90,
-      rejected: { too_few_fields: 3, unknown_marker: 1 },
-    });
-    const drop = (reason: string) =>
-      samples.find((s) => s.name === 'butlersos_udp_datagrams_dropped_total' && s.labels.reason === reason)
-        ?.value;
-    assert.equal(drop('queue_full'), 3);
-    assert.equal(drop('source_not_allowed'), 4);
-    assert.equal(drop('kernel_receive_buffer'), 7);
-    const rejected = samples.find(
-      (s) => s.name === 'butlersos_udp_events_rejected_total' && s.labels.reason === 'too_few_fields',
-    );
-    assert.equal(rejected?.value, 3);
-    assert.ok(samples.every((s) => s.labels.queue_type === 'log_events'));
-    assert.equal(
-      udpStatsToProm({ ...stats, kernelDrops: undefined }, 'user_events').some(
-        (s) => s.labels.reason === 'kernel_receive_buffer',
-      ),
-      false,
-    );
   });
 });
