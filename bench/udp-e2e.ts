@@ -69,12 +69,14 @@ export interface SendResult {
   sent: number;
   errors: number;
   seconds: number;
+  /** Average datagram size, bytes. */
+  averageBytes: number;
 }
 
-/** Runs bench/udp-sender.ts in its own process: RATE events/s for SECONDS to PORT. */
-export function runSender(port: number, rate: number, seconds: number): Promise<SendResult> {
+/** Runs bench/udp-sender.ts in its own process: RATE events/s of KIND for SECONDS to PORT. */
+export function runSender(port: number, rate: number, seconds: number, kind = 'engine'): Promise<SendResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(nodeBinary(), [SENDER, String(port), String(rate), String(seconds)], {
+    const child = spawn(nodeBinary(), [SENDER, String(port), String(rate), String(seconds), kind], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

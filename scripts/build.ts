@@ -1,7 +1,7 @@
 /**
  * Builds what `butler-sos` runs in production (bin/butler-sos.js, `npm start`, the Docker image):
  *
- *   node scripts/build.ts [--out DIR]        (default dist/app; run by `npm install` via prepare)
+ *   node scripts/build.ts [--out DIR] [--no-minify]   (default dist/app; run by `npm install` via prepare)
  *
  * Why a build at all when Node 24 runs the TypeScript sources: the type stripper (a WebAssembly
  * module inside Node) and ~200 separate module files keep about 15 MB more resident than one
@@ -24,8 +24,14 @@ import { importMetaUrlPlugin, missingLazyModulePlugin } from './build-sea.ts';
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 export const DEFAULT_APP_DIR = join(REPO, 'dist', 'app');
 
-/** Builds the app into `outDir` (emptied first); returns the entry file to run. */
-export async function buildApp(outDir = DEFAULT_APP_DIR): Promise<string> {
+/**
+ * Builds the app into `outDir` (emptied first); returns the entry file to run. `minify: false`
+ * keeps the source's names, for CPU profiles that name functions (bench/agent-cost.ts).
+ */
+export async function buildApp(
+  outDir = DEFAULT_APP_DIR,
+  options: { minify?: boolean } = {},
+): Promise<string> {
   rmSync(outDir, { recursive: true, force: true });
   const root = relative(outDir, REPO).split('\\').join('/');
   await build({
@@ -34,7 +40,7 @@ export async function buildApp(outDir = DEFAULT_APP_DIR): Promise<string> {
     absWorkingDir: REPO,
     bundle: true,
     splitting: true,
-    minify: true,
+    minify: options.minify ?? true,
     // Function and class names stay readable in stack traces and logs.
     keepNames: true,
     sourcemap: 'linked',
@@ -59,8 +65,12 @@ export async function buildApp(outDir = DEFAULT_APP_DIR): Promise<string> {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, 'no-minify': { type: 'boolean', default: false } },
+  });
   const started = Date.now();
-  const entry = await buildApp(values.out ? resolve(values.out) : DEFAULT_APP_DIR);
+  const entry = await buildApp(values.out ? resolve(values.out) : DEFAULT_APP_DIR, {
+    minify: !values['no-minify'],
+  });
   process.stderr.write(`built ${relative(process.cwd(), entry)} in ${Date.now() - started} ms\n`);
 }

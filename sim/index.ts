@@ -6,6 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { type AuditClient, type AuditTarget, startAuditClient } from './audit-client.ts';
+import { type SenseContent, startSenseContent } from './audit-content.ts';
 import { type CertificatePaths, ensureCertificates } from './certs.ts';
 import { type Emitter, startEmitter, type UdpTarget, validateRate } from './emitter.ts';
 import { EventFactory } from './events.ts';
@@ -42,6 +44,11 @@ export interface SimulatorOptions {
   badFraction?: number;
   /** Seed for reproducible values in tests. */
   seed?: number;
+  /**
+   * The Sense content server for Audit.qs screenshots (QPS ticket API and tempcontent images,
+   * HTTPS on `port`; `httpPort` adds a twin without authentication). Absent: not started.
+   */
+  auditContent?: { port?: number; httpPort?: number };
 }
 
 export interface SimulatedServer {
@@ -77,6 +84,13 @@ export interface RunningSimulator {
   };
   /** As SimulatedServer.setFailure, for the QRS. */
   setQrsFailure(mode: FailureMode): Promise<void>;
+  /** The Sense content server for screenshots, when `auditContent` was given. */
+  auditContent: SenseContent | undefined;
+  /**
+   * Starts a simulated Audit.qs extension posting audit events of this cluster's users and
+   * apps to `target` at `rate` per second (stopped with the simulator).
+   */
+  startAuditClient(target: AuditTarget, rate: number): AuditClient;
   stop(): Promise<void>;
 }
 
@@ -161,12 +175,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const endpoints = [...nodes.flatMap((n) => [n.engine, n.proxy]), qrs];
 
   let emitter: Emitter | null = null;
+  let auditContent: SenseContent | undefined;
+  const auditClients: AuditClient[] = [];
   const stopAll = async (): Promise<void> => {
+    await Promise.all(auditClients.map((c) => c.stop()));
     await emitter?.stop();
+    await auditContent?.close();
     await Promise.all(endpoints.map((e) => e.close()));
   };
   try {
     await Promise.all(endpoints.map((e) => e.open()));
+    if (opts.auditContent) auditContent = await startSenseContent({ tls, ...opts.auditContent });
     emitter = await startEmitter(
       {
         udpLog: opts.udpLog,
@@ -225,6 +244,21 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       } catch {
         // re-listening failed (port taken meanwhile); the QRS stays unreachable
       }
+    },
+    auditContent,
+    startAuditClient(target, rate) {
+      const client = startAuditClient(
+        {
+          target,
+          rate,
+          users: models.flatMap((m) => m.users),
+          apps: models.flatMap((m) => m.apps.map((a) => ({ id: a.id, name: a.name }))),
+          ...(auditContent?.httpOrigin ? { screenshotOrigin: auditContent.httpOrigin } : {}),
+        },
+        rng,
+      );
+      auditClients.push(client);
+      return client;
     },
     async stop() {
       if (stopped) return;

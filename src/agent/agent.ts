@@ -14,11 +14,14 @@ import type { Component } from '../components/component.ts';
 import type { Destination, DestinationContext, QueueStatus } from '../components/destination.ts';
 import type { MetricSample } from '../components/metrics.ts';
 import type { Source, SourceContext } from '../components/source.ts';
+import { createSecretRedactor } from '../config/mask.ts';
 import type { ButlerSosConfig, ButlerSosSettings } from '../config/schema.ts';
 import type { LocalStoreDestination } from '../destinations/local-store/destination.ts';
 import type { Logger } from '../logging/logger.ts';
 import { EventCounters } from '../records/event-counts.ts';
 import type { AgentRecord } from '../records/record.ts';
+import { maskSecretsIn } from '../secrets/mask-json.ts';
+import type { Redact } from '../secrets/redactor.ts';
 import { AppNameTable } from '../sources/app-names/table.ts';
 import { type Periodic, startEventCountsFlusher } from '../udp/periodic.ts';
 import { type RunningOps, startOps } from './ops.ts';
@@ -54,9 +57,23 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await agent.start();
   } catch (error) {
     await agent.stop(0);
-    throw error;
+    throw new AgentStartError(error);
   }
   return agent;
+}
+
+/**
+ * The start failed and everything started was stopped again. The message says which part and
+ * why (a port names its config key); a stack trace would only hide that, so it has none.
+ */
+export class AgentStartError extends Error {
+  constructor(cause: unknown) {
+    super(`the start failed, nothing is left running: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+    this.name = 'AgentStartError';
+    this.stack = this.message;
+  }
 }
 
 class Agent implements RunningAgent {
@@ -68,6 +85,8 @@ class Agent implements RunningAgent {
   readonly #startedAt = new Date();
   readonly #appNames = new AppNameTable();
   readonly #counters: SourceContext['counters'];
+  /** The config's secret values and the credential shapes, removed from the status. */
+  readonly #redact: Redact;
   /** What brings records in (sources, the event-count flusher): stopped first, in reverse. */
   readonly #intake: Stoppable[] = [];
   /** The operational features and the web server: stopped last, in reverse. */
@@ -81,6 +100,7 @@ class Agent implements RunningAgent {
     this.#settings = options.config['Butler-SOS'];
     this.#log = options.log;
     this.#counters = eventCounters(this.#settings);
+    this.#redact = createSecretRedactor(options.config);
   }
 
   /** Creates the enabled destinations and sources; nothing is opened yet. */
@@ -139,13 +159,18 @@ class Agent implements RunningAgent {
     return this.#stopping;
   }
 
+  /**
+   * Masked where it is built: error texts in it (a destination's last error may quote an
+   * answer that echoed a credential) reach /status, /api/status and the UI only through here.
+   */
   status(): AgentStatus {
-    return buildStatus({
+    const status = buildStatus({
       version: this.#options.version,
       startedAt: this.#startedAt,
       servers: this.sources.flatMap((source) => source.servers?.() ?? []),
       queues: this.queues(),
     });
+    return maskSecretsIn(status, this.#redact) as AgentStatus;
   }
 
   queues(): QueueStatus[] {
@@ -188,8 +213,12 @@ class Agent implements RunningAgent {
   async #startWebServer(): Promise<void> {
     const s = this.#settings;
     if (!s.webUi.enable && !s.configVisualisation.enable) return;
-    const { startWebServer } = await import('../web/server.ts');
-    const where = s.webUi.enable ? s.webUi : s.configVisualisation;
+    const [{ startWebServer }, { httpSecurityOf }] = await Promise.all([
+      import('../web/server.ts'),
+      import('../http-security/security.ts'),
+    ]);
+    const section = s.webUi.enable ? 'webUi' : 'configVisualisation';
+    const where = s[section];
     const storeDestination = this.destinations.find(
       (d): d is LocalStoreDestination => 'store' in d && typeof d.store === 'function',
     );
@@ -197,6 +226,17 @@ class Agent implements RunningAgent {
     const web = await startWebServer({
       host: where.host,
       port: where.port,
+      keys: { host: `${section}.host`, port: `${section}.port` },
+      security: await httpSecurityOf(s.httpSecurity),
+      // The config view alone is upstream's and was served anywhere: a warning keeps those configs
+      // starting. The web UI is ours and serves event data: it needs auth or an explicit yes.
+      openBeyondLoopback:
+        !s.webUi.enable || s.webUi.allowRemoteWithoutAuth
+          ? 'warn'
+          : {
+              refuse:
+                'set webUi.allowRemoteWithoutAuth: true only when a reverse proxy in front of it authenticates',
+            },
       ...(store ? { store } : {}),
       getStatus: () => this.status(),
       getConfigView: this.#options.configView,

@@ -110,10 +110,15 @@ export async function startOps(options: OpsOptions): Promise<RunningOps> {
 
   if (s.dockerHealthCheck.enable) {
     // Loaded only when enabled: the HTTP framework costs memory at start.
-    const { evaluateHealth, startDockerHealthCheck } = await import('../ops/docker-health.ts');
+    const [{ evaluateHealth, startDockerHealthCheck }, { httpSecurityOf }] = await Promise.all([
+      import('../ops/docker-health.ts'),
+      import('../http-security/security.ts'),
+    ]);
     try {
       const health = await startDockerHealthCheck({
         port: s.dockerHealthCheck.port,
+        // Its Host allow-list and rate limit follow the shared section like every endpoint's.
+        security: await httpSecurityOf(s.httpSecurity),
         check: () =>
           evaluateHealth({
             running: options.isRunning(),

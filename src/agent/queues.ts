@@ -24,15 +24,22 @@ export function queueFactory(
   spools: DiskSpoolFactory | undefined,
   log: Logger,
 ): QueueFactory {
+  if (settings.delivery.diskFirst && !spools) {
+    log.warn(
+      'CONFIG: delivery.diskFirst needs the disk spool (delivery.spoolEnable): records stay in memory',
+    );
+  }
   return <T>(destination: string, name: string, sink: DeliverySink<T>, maxBatchSize: number) => {
     const queue = createDeliveryQueue<T>({
       name,
       sink,
       maxQueued: settings.delivery.memoryQueueMax,
+      maxQueuedBytes: settings.delivery.memoryQueueMaxMB * 1024 * 1024,
+      diskFirst: settings.delivery.diskFirst,
       maxBatchSize,
       flushIntervalMs: settings.delivery.flushIntervalMs,
       retry: RETRY,
-      overflow: spools?.<T>(name),
+      overflow: spools?.<T>(name, sink.spoolCodec),
       log,
     });
     const status = (): QueueStatus => {

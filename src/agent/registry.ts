@@ -16,6 +16,12 @@ export const DESTINATION_PLUGINS: readonly PluginModule<DestinationPlugin>[] = [
   () => import('../destinations/prometheus/plugin.ts'),
   () => import('../destinations/local-store/plugin.ts'),
   () => import('../destinations/file/plugin.ts'),
+  () => import('../destinations/remote-write/plugin.ts'),
+  () => import('../destinations/audit-influxdb/plugin.ts'),
+  () => import('../destinations/audit-parquet/plugin.ts'),
+  () => import('../destinations/audit-qvd/plugin.ts'),
+  () => import('../destinations/audit-json/plugin.ts'),
+  () => import('../destinations/audit-queue-metrics/plugin.ts'),
 ];
 
 export const SOURCE_PLUGINS: readonly PluginModule<SourcePlugin>[] = [
@@ -23,6 +29,7 @@ export const SOURCE_PLUGINS: readonly PluginModule<SourcePlugin>[] = [
   () => import('../sources/log-events/plugin.ts'),
   () => import('../sources/user-events/plugin.ts'),
   () => import('../sources/logdb/plugin.ts'),
+  () => import('../sources/audit-api/plugin.ts'),
 ];
 
 /** The plug-ins of a list, in its order. */

@@ -4,12 +4,12 @@
  * and is replayed in order when the destination is back, also after a crash or restart.
  */
 import { createDiskSpool, type DiskSpool, spoolNameFor } from '../delivery/spool/index.ts';
-import type { Overflow } from '../delivery/types.ts';
+import type { Overflow, SpoolCodec } from '../delivery/types.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export interface DiskSpoolFactory {
-  /** The spool of one queue (created on first use). */
-  <T>(queueName: string): Overflow<T>;
+  /** The spool of one queue (created on first use), storing items with `codec` (default JSON). */
+  <T>(queueName: string, codec?: SpoolCodec<T>): Overflow<T>;
   /** Closes every spool (fsync); call after the queues have handed over what they hold. */
   closeAll(): Promise<void>;
   /** Bytes on disk of the spool of one queue (0 when it has none). */
@@ -24,12 +24,13 @@ export function createDiskSpoolFactory(options: {
   log: Logger;
 }): DiskSpoolFactory {
   const spools = new Map<string, DiskSpool<unknown>>();
-  const factory = <T>(queueName: string): Overflow<T> => {
+  const factory = <T>(queueName: string, codec?: SpoolCodec<T>): Overflow<T> => {
     const spool = createDiskSpool<T>({
       directory: options.directory,
       name: spoolNameFor(queueName),
       maxBytes: options.maxBytes,
       log: options.log,
+      ...(codec ? { encode: codec.encode, decodeBytes: codec.decode } : {}),
     });
     spool.ready.catch((error: Error) => options.log.error(`SPOOL: ${queueName}: ${error.message}`));
     spools.set(queueName, spool as DiskSpool<unknown>);

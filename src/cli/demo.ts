@@ -23,10 +23,13 @@ export interface DemoOptions {
   userPort?: number;
   /** Events per second sent by the simulator (default 20). */
   rate?: number;
+  /** Port of the audit API the simulated Audit.qs extension posts to (default 8181). */
+  auditPort?: number;
 }
 
 /** The demo config: the simulator's servers plus every local feature switched on. */
 export function demoConfigYaml(snippet: string, options: Required<Omit<DemoOptions, 'rate'>>): string {
+  const auditDir = (name: string) => resolve(options.dataDir, 'audit-events', name);
   const sim = parse(snippet)['Butler-SOS'];
   const udp = (portKey: string, port: number) => ({
     serverHost: '127.0.0.1',
@@ -97,6 +100,25 @@ export function demoConfigYaml(snippet: string, options: Required<Omit<DemoOptio
         nodeMetricsPort: options.prometheusPort + 1,
       },
       influxdbConfig: { enable: false },
+      auditEvents: {
+        enable: true,
+        host: '127.0.0.1',
+        port: options.auditPort,
+        apiToken: DEMO_AUDIT_TOKEN,
+        destination: {
+          enable: true,
+          type: 'json, parquet, qvd',
+          json: { objectdata: { enable: true, exportDirectory: auditDir('json') } },
+          parquet: { metadata: { exportDirectory: auditDir('parquet'), writeFrequency: 60000 } },
+          qvd: { metadata: { exportDirectory: auditDir('qvd'), writeFrequency: 60000 } },
+          screenshots: {
+            enable: true,
+            downloadTimeoutMs: 5000,
+            storageTargets: [{ enable: true, type: 'flat', directory: auditDir('screenshots') }],
+            allowedImageDownloadHosts: ['127.0.0.1'],
+          },
+        },
+      },
       appNames: { ...sim.appNames, extractInterval: 30000 },
       userSessions: { enableSessionExtract: true, pollingInterval: 10000, excludeUser: null },
       serversToMonitor: { ...sim.serversToMonitor, pollingInterval: 10000 },
@@ -104,6 +126,9 @@ export function demoConfigYaml(snippet: string, options: Required<Omit<DemoOptio
   };
   return stringify(config, { lineWidth: 0 });
 }
+
+/** The demo's audit API token (the simulated extension sends it; nothing outside loopback can). */
+const DEMO_AUDIT_TOKEN = 'demo-audit-token';
 
 export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const dataDir = resolve(options.dataDir ?? 'demo-data');
@@ -113,6 +138,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     prometheusPort: options.prometheusPort ?? 9842,
     logPort: options.logPort ?? 9996,
     userPort: options.userPort ?? 9997,
+    auditPort: options.auditPort ?? 8181,
   };
   mkdirSync(dataDir, { recursive: true });
 
@@ -125,6 +151,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     udpLog: { host: '127.0.0.1', port: ports.logPort },
     udpUser: { host: '127.0.0.1', port: ports.userPort },
     rate: options.rate ?? 20,
+    auditContent: { httpPort: 0 },
   });
 
   const configFile = resolve(dataDir, 'demo-config.yaml');
@@ -156,12 +183,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     },
   );
 
+  sim.startAuditClient({ origin: `http://127.0.0.1:${ports.auditPort}`, token: DEMO_AUDIT_TOKEN }, 2);
+
   process.stdout.write(
     [
       '',
       'Butler SOS demo is running against a simulated Qlik Sense cluster of 3 servers.',
       `  Web UI:              http://127.0.0.1:${ports.webPort}/`,
       `  Prometheus metrics:  http://127.0.0.1:${ports.prometheusPort}/metrics`,
+      `  Audit events:        http://127.0.0.1:${ports.webPort}/audit (Audit.qs API on port ${ports.auditPort})`,
       `  Config in use:       ${configFile}`,
       '',
       'To monitor a real Sense cluster instead: copy the config, point cert.* at the',

@@ -14,6 +14,9 @@ import { spawn } from 'node:child_process';
 import { isSea } from 'node:sea';
 import { HANDOVER_FD_ENV, type RunHandover } from './handover.ts';
 
+/** Signals passed on to the checking child (SIGBREAK: Windows' Ctrl+Break). */
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
 /** Subcommands of main.ts: any of these as an argument means "not the agent". */
 const SUBCOMMANDS = new Set(['verify-config', 'sim', 'demo', 'help']);
 
@@ -22,15 +25,28 @@ function validateInChild(args: string[]): Promise<{ code: number; handover?: Run
   // A single binary re-runs itself with the user's arguments; a script runs with the same
   // Node flags and script path.
   const argv = isSea() ? args : [...process.execArgv, process.argv[1]!, ...args];
-  const child = spawn(process.execPath, argv, {
+  // A stop request while the config is being checked stops the check too (it must never
+  // outlive this process); the agent is then not started (no handover). Listening before the
+  // spawn: a signal that arrives meanwhile is passed on as soon as the child exists.
+  let child: ReturnType<typeof spawn> | undefined;
+  let early: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals) => {
+    if (child) child.kill(signal);
+    else early = signal;
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  child = spawn(process.execPath, argv, {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { ...process.env, [HANDOVER_FD_ENV]: '3' },
   });
+  if (early) child.kill(early);
   const chunks: Buffer[] = [];
   child.stdio[3]?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const checking = child;
   return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
+    checking.on('error', reject);
+    checking.on('close', (code, signal) => {
+      for (const s of FORWARDED_SIGNALS) process.off(s, forward);
       const text = Buffer.concat(chunks).toString('utf8');
       const exitCode = code ?? (signal ? 1 : 0);
       if (exitCode !== 0 || text === '') {
@@ -50,12 +66,16 @@ const args = process.argv.slice(2);
 if (process.env[HANDOVER_FD_ENV] || args.some((arg) => SUBCOMMANDS.has(arg))) {
   await import('./main.ts');
 } else {
+  // The agent's code loads while the child checks the config (loading starts nothing): the
+  // two took about the same time one after the other.
+  const agentCode = import('./handover-run.ts');
+  agentCode.catch(() => {});
   const { code, handover } = await validateInChild(args);
   if (!handover) {
     // Help, version, or a config that did not pass: the child already said why.
     process.exitCode = code;
   } else {
-    const { startFromHandover } = await import('./handover-run.ts');
+    const { startFromHandover } = await agentCode;
     await startFromHandover(handover);
   }
 }

@@ -16,7 +16,12 @@ import { CLI_COUNT_MISMATCH, credentialsFromCommandLine } from '../destinations/
 import { LOG_LEVELS, type LogLevel } from '../logging/logger.ts';
 import { handoverFd, writeHandover } from './handover.ts';
 import type { RunOptions } from './run.ts';
-import { placeholderIssues, registerVerifyConfigCommand, reportConfigError } from './verify-config.ts';
+import {
+  httpSecurityIssues,
+  placeholderIssues,
+  registerVerifyConfigCommand,
+  reportConfigError,
+} from './verify-config.ts';
 import { APP_DIR, VERSION } from './version.ts';
 
 export { VERSION };
@@ -105,6 +110,17 @@ async function runCommand(opts: RunCliOptions, program: Command): Promise<void> 
       process.exitCode = 1;
       return;
     }
+  }
+
+  // A web config file that cannot be used, or the web UI open beyond loopback: refused even with
+  // --skip-config-verification, as a port that cannot be opened is.
+  // Its warnings (/metrics open without auth) are left to the endpoints, which log them as they listen.
+  const http = httpSecurityIssues(loaded);
+  if (http.errors.length > 0) {
+    for (const issue of http.errors) err(formatIssue(issue));
+    err('MAIN: The HTTP endpoints cannot be started as configured. Exiting.');
+    process.exitCode = 1;
+    return;
   }
 
   const accounts = newRelicAccountsFromCli(opts);

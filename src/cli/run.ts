@@ -10,6 +10,7 @@ import { resolveConfiguredPath } from '../config/kit/paths.ts';
 import { createSecretRedactor, maskConfig } from '../config/mask.ts';
 import type { ButlerSosConfig } from '../config/schema.ts';
 import { createLogger, type LogLevel } from '../logging/logger.ts';
+import { crashDumpOnFatal } from '../ops/crash-dump.ts';
 import { installProcessSafetyNet } from '../ops/safety-net.ts';
 
 export interface RunOptions {
@@ -53,7 +54,8 @@ export async function runAgent(
     format: 'text',
     ...(s.fileLogging ? { file: { directory: resolveConfiguredPath(s.logDirectory) } } : {}),
   });
-  const uninstall = installProcessSafetyNet(log, () => log.flushSync(), { redact });
+  const onFatal = crashDumpOnFatal({ log, settings: s, version: options.version, redact });
+  const uninstall = installProcessSafetyNet(log, onFatal, { redact });
 
   log.info(`MAIN: Using config file: ${options.configFile}`);
   for (const warning of options.configWarnings) log.warn(`CONFIG: ${warning.path}: ${warning.message}`);

@@ -6,8 +6,8 @@
  */
 import type { DeliverySink } from '../delivery/types.ts';
 import { forKind, type PerKind, type RecordKind } from '../records/record.ts';
-import { lifecycle } from './component.ts';
-import type { Destination, DestinationContext } from './destination.ts';
+import { type Lifecycle, lifecycle } from './component.ts';
+import type { Destination, DestinationContext, DestinationQueue } from './destination.ts';
 
 export interface QueuedDestinationOptions<I> {
   /** The destination's (and its queue's) name in logs and status. */
@@ -23,18 +23,31 @@ export interface QueuedDestinationOptions<I> {
   close?(): Promise<void> | void;
 }
 
-export function queuedDestination<I>(options: QueuedDestinationOptions<I>): Destination {
-  const queue = options.context.createQueue(options.name, options.sink, options.maxBatchSize);
-  const life = lifecycle(options.name, {
-    start: () => options.start?.(),
+/**
+ * The start and stop of a destination in front of one queue: `stop` lets the queue flush or
+ * spool what it holds within the deadline, then closes the sink even when that failed, so no
+ * connection or file outlives the stop.
+ */
+export function queueLifecycle(
+  name: string,
+  queue: Pick<DestinationQueue<unknown>, 'close'>,
+  hooks: Pick<QueuedDestinationOptions<unknown>, 'start' | 'close'>,
+): Lifecycle {
+  return lifecycle(name, {
+    start: () => hooks.start?.(),
     async stop(deadlineMs) {
       try {
         await queue.close(deadlineMs);
       } finally {
-        await options.close?.();
+        await hooks.close?.();
       }
     },
   });
+}
+
+export function queuedDestination<I>(options: QueuedDestinationOptions<I>): Destination {
+  const queue = options.context.createQueue(options.name, options.sink, options.maxBatchSize);
+  const life = queueLifecycle(options.name, queue, options);
   const accepts = new Set(
     Object.entries(options.mappings)
       .filter(([, map]) => map !== undefined)

@@ -2,11 +2,11 @@
  * Checks, before anything starts, that the Sense client certificate files can be read
  * (upstream only finds out at the first poll, 30 s later, and crashes).
  */
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigIssue } from './issues.ts';
 import { isPlaceholder } from './kit/formats.ts';
 import { formatPath, type KeyPath } from './kit/paths.ts';
+import { CappedReadError, PEM_FILE_MAX_BYTES, readFileCapped } from './kit/read-capped.ts';
 import { certificatesNeeded } from './placeholders.ts';
 import type { ButlerSosConfig } from './schema.ts';
 
@@ -43,20 +43,11 @@ export function checkCertificateFiles(
     }
     const file = resolve(baseDir, value);
     try {
-      if (statSync(file).isDirectory()) {
-        issues.push(issue(`certificate file ${file} is a directory, not a file`));
-        continue;
-      }
-      readFileSync(file);
+      // Capped and non-blocking: a path such as /dev/zero or a FIFO fails at once, never fills memory.
+      readFileCapped(file, PEM_FILE_MAX_BYTES);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      issues.push(
-        issue(
-          code === 'ENOENT'
-            ? `certificate file ${file} does not exist`
-            : `certificate file ${file} cannot be read (${code ?? (error as Error).message})`,
-        ),
-      );
+      const reason = error instanceof CappedReadError ? error.message : String(error);
+      issues.push(issue(`certificate file ${file} ${reason}`));
     }
   }
   return issues;

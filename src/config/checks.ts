@@ -8,8 +8,11 @@ import { checkInfluxdbConfig } from '../destinations/influxdb/config.ts';
 import { checkMqttConfig } from '../destinations/mqtt/config.ts';
 import { checkNewRelic, checkThirdPartyToolsCredentials } from '../destinations/new-relic/config.ts';
 import { checkPrometheus } from '../destinations/prometheus/config.ts';
+import { checkRemoteWrite } from '../destinations/remote-write/config.ts';
+import { checkHa } from '../ha/config.ts';
 import { checkHeartbeat, checkUptimeMonitor } from '../ops/config.ts';
 import { checkAnonTelemetry } from '../ops/telemetry/config.ts';
+import { checkAuditEvents } from '../sources/audit-api/config.ts';
 import { checkLogEvents } from '../sources/log-events/config.ts';
 import { checkLogdb } from '../sources/logdb/config.ts';
 import { checkAppNames, checkServersToMonitor } from '../sources/sense-polls/config.ts';
@@ -44,6 +47,9 @@ const SECTION_CHECKS: readonly SectionCheck<ButlerSosSettings>[] = [
   checkThirdPartyToolsCredentials,
   checkQlikSenseEvents,
   checkFileOutput,
+  checkRemoteWrite,
+  checkHa,
+  checkAuditEvents,
 ];
 
 export function checkConfig(

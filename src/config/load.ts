@@ -3,16 +3,24 @@
  * checks; reports every problem at once, each with key path, line, what was found and what is
  * expected. Loads exactly the named file (no node-config merging of companion files).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { checkConfig } from './checks.ts';
 import { byLine, Findings } from './findings.ts';
 import { ConfigError, type ConfigIssue, describeFound } from './issues.ts';
 import { isPlaceholder } from './kit/formats.ts';
 import { formatPath, type KeyPath, parsePath, startsWith } from './kit/paths.ts';
+import { CappedReadError, readFileCapped } from './kit/read-capped.ts';
 import { type ButlerSosConfig, settingsSchema } from './schema.ts';
 import { parseRepairing, ROOT } from './schema-repair.ts';
 import { type ConfigSource, parseConfigText } from './source.ts';
+
+/**
+ * Largest config file read: upstream's template is about 30 KiB and a config monitoring
+ * thousands of servers stays under 1 MiB; beyond this it is a mistake (a log file, a device),
+ * refused before it costs memory and time.
+ */
+export const CONFIG_FILE_MAX_BYTES = 2 * 1024 * 1024;
 
 export interface LoadOptions {
   /** `--skip-config-verification`: schema and cross-field problems become warnings; bad values get their defaults. */
@@ -43,8 +51,11 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): LoadedC
   if (!statSync(absolute).isFile()) throw fileIssue('Specified config file is not a file');
   let text: string;
   try {
-    text = readFileSync(absolute, 'utf8');
+    text = readFileCapped(absolute, CONFIG_FILE_MAX_BYTES).toString('utf8');
   } catch (error) {
+    if (error instanceof CappedReadError && error.code === 'ETOOBIG') {
+      throw fileIssue(`Config file ${error.message}; a Butler SOS config is a few tens of KiB`);
+    }
     throw fileIssue(
       `Config file cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );

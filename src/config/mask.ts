@@ -24,6 +24,7 @@ const SECRET_PATHS: Pattern[] = [
   ['Butler-SOS', 'newRelic', 'event', 'header', ANY, 'value'],
   ['Butler-SOS', 'newRelic', 'metric', 'header', ANY, 'value'],
   ['Butler-SOS', 'serversToMonitor', 'servers', ANY, 'headers', ANY],
+  ['Butler-SOS', 'remoteWrite', 'endpoints', ANY, 'headers', ANY, 'value'],
 ];
 
 /** An entry of the engine performance monitor's app-specific include list. */

@@ -16,6 +16,9 @@ import { localStoreSchema } from '../destinations/local-store/config.ts';
 import { mqttConfigSchema } from '../destinations/mqtt/config.ts';
 import { newRelicSchema, thirdPartyToolsCredentialsSchema } from '../destinations/new-relic/config.ts';
 import { prometheusSchema } from '../destinations/prometheus/config.ts';
+import { remoteWriteSchema } from '../destinations/remote-write/config.ts';
+import { haSchema } from '../ha/config.ts';
+import { httpSecuritySchema } from '../http-security/config.ts';
 import { loggingKeys } from '../logging/config.ts';
 import {
   crashFileSchema,
@@ -26,6 +29,7 @@ import {
   uptimeMonitorSchema,
 } from '../ops/config.ts';
 import { anonTelemetrySchema, telemetrySchema } from '../ops/telemetry/config.ts';
+import { auditEventsSchema } from '../sources/audit-api/config.ts';
 import { logEventsSchema } from '../sources/log-events/config.ts';
 import { logdbSchema } from '../sources/logdb/config.ts';
 import {
@@ -68,7 +72,10 @@ export const settingsSchema = z
     delivery: deliverySchema,
     telemetry: telemetrySchema,
     fileOutput: fileOutputSchema,
-    auditEvents: z.unknown().optional().describe('[v15] Audit events (accepted, not used).'),
+    httpSecurity: httpSecuritySchema,
+    remoteWrite: remoteWriteSchema,
+    ha: haSchema,
+    auditEvents: auditEventsSchema,
   })
   .describe('Butler SOS settings. Unknown keys here are ignored (as upstream).');
 
@@ -96,4 +103,5 @@ export const CONDITIONAL_SECTIONS = [
   'errorTracking',
   'logdb',
   'fileOutput',
+  'remoteWrite',
 ] as const;

@@ -14,6 +14,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  visit,
 } from 'yaml';
 import type { KeyPath } from './kit/paths.ts';
 
@@ -35,17 +36,20 @@ export type ParseResult = { ok: true; source: ConfigSource } | { ok: false; prob
 
 export function parseConfigText(text: string): ParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((error) => ({
-        line: lineCounter.linePos(error.pos[0]).line,
-        // The first line of the library's message is the reason; the rest is a code excerpt.
-        message: firstLine(error.message),
-      })),
-    };
+  // Duplicate keys are found below, in one pass: the library's own check compares each key with
+  // every earlier key of its mapping, which made a file with many keys take minutes.
+  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: false });
+  const problems: YamlProblem[] = doc.errors.map((error) => ({
+    line: lineCounter.linePos(error.pos[0]).line,
+    // The first line of the library's message is the reason; the rest is a code excerpt.
+    message: firstLine(error.message),
+  }));
+  if (problems.length === 0) {
+    for (const offset of duplicateKeyOffsets(doc)) {
+      problems.push({ line: lineCounter.linePos(offset).line, message: 'Map keys must be unique' });
+    }
   }
+  if (problems.length > 0) return { ok: false, problems };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
@@ -62,6 +66,23 @@ export function parseConfigText(text: string): ParseResult {
       has: (path) => walk(doc, path).complete,
     },
   };
+}
+
+/** Where a key repeats an earlier key of the same mapping (scalar keys, compared by value). */
+function duplicateKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value = pair.key.value;
+        if (seen.has(value)) offsets.push(pair.key.range?.[0] ?? 0);
+        else seen.add(value);
+      }
+    },
+  });
+  return offsets.sort((a, b) => a - b);
 }
 
 function firstLine(message: string): string {
@@ -88,18 +109,32 @@ function walk(doc: Document, path: KeyPath): { offset: number | undefined; compl
   return { offset, complete: true };
 }
 
-function findInMap(
-  doc: Document,
-  items: readonly unknown[],
-  segment: string | number,
-): { node: unknown; offset: number | undefined } | undefined {
+type Found = { node: unknown; offset: number | undefined };
+
+/**
+ * Each mapping's keys, indexed the first time a path goes through it: a file with many keys in
+ * one mapping is asked for the line of each of them, and a scan per question made loading
+ * quadratic in the file's size.
+ */
+const keyIndexes = new WeakMap<readonly unknown[], Map<string, Found>>();
+
+function keyIndexOf(items: readonly unknown[]): Map<string, Found> {
+  let index = keyIndexes.get(items);
+  if (index) return index;
+  index = new Map();
   for (const item of items) {
-    if (!isPair(item)) continue;
-    const key = item.key;
-    if (isScalar(key) && String(key.value) === String(segment)) {
-      return { node: item.value, offset: key.range?.[0] };
-    }
+    if (!isPair(item) || !isScalar(item.key)) continue;
+    const name = String(item.key.value);
+    // The first of equal keys wins, as the scan did (duplicates are refused by the parser anyway).
+    if (!index.has(name)) index.set(name, { node: item.value, offset: item.key.range?.[0] });
   }
+  keyIndexes.set(items, index);
+  return index;
+}
+
+function findInMap(doc: Document, items: readonly unknown[], segment: string | number): Found | undefined {
+  const found = keyIndexOf(items).get(String(segment));
+  if (found) return found;
   // `<<: *anchor` merge keys: look inside the merged mapping(s).
   for (const item of items) {
     if (!isPair(item) || !isScalar(item.key) || item.key.value !== '<<') continue;
@@ -107,8 +142,8 @@ function findInMap(
     for (let source of sources) {
       if (source instanceof Alias) source = source.resolve(doc);
       if (isMap(source)) {
-        const found = findInMap(doc, source.items, segment);
-        if (found) return found;
+        const inSource = findInMap(doc, source.items, segment);
+        if (inSource) return inSource;
       }
     }
   }

@@ -14,6 +14,14 @@ export const deliverySchema = section(
     ),
     spoolMaxMB: positive(1024, 'Largest disk use of all spools of one destination queue.'),
     memoryQueueMax: count(100000, 'Most records held in memory per destination queue before spooling.'),
+    memoryQueueMaxMB: positive(
+      32,
+      'Most megabytes of records held in memory per destination queue before spooling (whichever of this and memoryQueueMax is reached first).',
+    ),
+    diskFirst: bool(
+      false,
+      'Write every record to the disk spool before delivering it from there, so that a crash at any moment loses nothing (costs CPU and disk writes; needs spoolEnable).',
+    ),
     flushIntervalMs: positive(1000, 'Longest time a record waits for its batch to fill.'),
     shutdownDeadlineMs: positive(
       10000,

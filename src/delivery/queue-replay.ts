@@ -18,31 +18,60 @@ export interface ReplayParts<T> {
   backoff: Backoff;
   reporter: DeliveryReporter;
   chunkSize: number;
+  /**
+   * Disk-first mode: every item comes through the store, so replay batches like the memory
+   * path does: a chunk is due once `chunkSize` items wait, or `maxWaitMs` after the first
+   * (then `wake` is called). Without it, whatever waits is replayed at once.
+   */
+  batching?: { maxWaitMs: number; wake: () => void };
 }
 
 export class Replayer<T> {
   private readonly parts: ReplayParts<T>;
   private replaying = false;
+  /** Batching: the wait for a full chunk has passed. */
+  private due = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(parts: ReplayParts<T>) {
     this.parts = parts;
   }
 
-  /** The store holds items and no chunk is being replayed. */
+  /** The store can take items now (a failed batch may be handed to it). */
+  get storeAccepting(): boolean {
+    return this.parts.overflow.accepting?.() !== false;
+  }
+
+  /** The store holds items (a full chunk, or they waited long enough) and no chunk is being replayed. */
   get ready(): boolean {
-    return !this.replaying && this.parts.overflow.size() > 0;
+    if (this.replaying) return false;
+    const size = this.parts.overflow.size();
+    if (size === 0) return false;
+    const batching = this.parts.batching;
+    if (batching === undefined || this.due || size >= this.parts.chunkSize) return true;
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.due = true;
+        batching.wake();
+      }, batching.maxWaitMs);
+      // A queue alone does not keep the process alive.
+      this.timer.unref();
+    }
+    return false;
   }
 
   /** Replays one chunk; false when there was nothing to replay or reading it back failed. */
   async replayChunk(): Promise<boolean> {
     const { overflow, memory, writer } = this.parts;
     this.replaying = true;
+    this.due = false;
     try {
       const items = await overflow.peek(this.parts.chunkSize);
       if (items.length === 0) return false;
-      memory.startWrite(items.length);
+      memory.startWrite(items, true);
       const left = await writer.write(items);
-      memory.endWrite(items.length);
+      memory.endWrite(items, true);
       // When the queue closes mid-chunk nothing is committed: the whole chunk stays in the
       // overflow store and is replayed again later (at-least-once).
       if (left.length === 0) await overflow.commit(items.length);

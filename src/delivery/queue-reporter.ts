@@ -58,10 +58,11 @@ export class DeliveryReporter {
     this.dropped('rejected', count);
   }
 
-  /** The overflow store took `count` items. */
-  handedOver(count: number): void {
+  /** The overflow store took `count` items; `routine` (disk-first mode) is not worth a warning. */
+  handedOver(count: number, routine = false): void {
     this.counts.overflowed += count;
-    this.noteChange();
+    if (routine) this.reportedOverflowed += count;
+    else this.noteChange();
   }
 
   writeSucceeded(count: number): void {

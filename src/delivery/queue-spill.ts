@@ -7,11 +7,21 @@
 import type { DeliveryReporter } from './queue-reporter.ts';
 import type { Overflow, SpillReason } from './types.ts';
 
+/** What waits to be written to the store is bounded too (see `spill`). */
+export interface SpillBacklog<T> {
+  /** Most bytes collected or being handed over at once. */
+  maxBytes: number;
+  bytesOf(items: readonly T[]): number;
+}
+
 export class SpillHandOver<T> {
   private readonly overflow: Overflow<T> | undefined;
   private readonly reporter: DeliveryReporter;
   /** Wakes the writers: the store holds new items to replay. */
   private readonly wakeWriters: () => void;
+  private readonly backlog: SpillBacklog<T> | undefined;
+  /** Bytes collected or handed over and not yet taken by the store. */
+  private backlogBytes = 0;
   /** Items collected for the next hand-over, all for the same reason. */
   private items: T[] = [];
   private reason: SpillReason = 'queue_full';
@@ -19,10 +29,16 @@ export class SpillHandOver<T> {
   /** The hand-overs so far, one after the other. */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(overflow: Overflow<T> | undefined, reporter: DeliveryReporter, wakeWriters: () => void) {
+  constructor(
+    overflow: Overflow<T> | undefined,
+    reporter: DeliveryReporter,
+    wakeWriters: () => void,
+    backlog?: SpillBacklog<T>,
+  ) {
     this.overflow = overflow;
     this.reporter = reporter;
     this.wakeWriters = wakeWriters;
+    this.backlog = backlog;
   }
 
   /** Items collected but not handed over yet. */
@@ -41,6 +57,15 @@ export class SpillHandOver<T> {
       this.reporter.dropped(reason, items.length);
       return;
     }
+    // When items arrive faster than the store writes them (the CPU is saturated by intake),
+    // those waiting for the store would grow without bound: beyond the backlog's bytes they
+    // are dropped, counted as `spool_backlog`. What is left at shutdown is always handed over.
+    const bytes = this.backlog?.bytesOf(items) ?? 0;
+    if (this.backlog && reason !== 'shutdown' && this.backlogBytes + bytes > this.backlog.maxBytes) {
+      this.reporter.dropped('spool_backlog', items.length);
+      return;
+    }
+    this.backlogBytes += bytes;
     // One accept has one reason: items for another reason start a new hand-over.
     if (this.items.length > 0 && this.reason !== reason) this.handOverNow();
     this.reason = reason;
@@ -65,12 +90,14 @@ export class SpillHandOver<T> {
   private async accept(overflow: Overflow<T>, items: T[], reason: SpillReason): Promise<void> {
     try {
       await overflow.accept(items, reason);
-      this.reporter.handedOver(items.length);
+      this.reporter.handedOver(items.length, reason === 'disk_first');
       this.wakeWriters();
     } catch (error) {
       const why = (error as { reason?: unknown }).reason;
       this.reporter.dropped(typeof why === 'string' ? why : 'overflow_failed', items.length);
       this.reporter.error(`overflow store could not take ${items.length} items`, error);
+    } finally {
+      if (this.backlog) this.backlogBytes -= this.backlog.bytesOf(items);
     }
   }
 }

@@ -2,7 +2,6 @@
  * The figures a delivery queue keeps about what became of its items, and the stats it
  * reports from them together with what it holds right now.
  */
-import type { MemoryQueue } from './queue-memory.ts';
 import type { DeliveryStats } from './types.ts';
 
 /** What became of the items so far. Changed only through the reporter, which logs changes. */
@@ -21,7 +20,7 @@ export function newDeliveryCounts(): DeliveryCounts {
 /** A copy of the figures, safe for the caller to keep or change. `spooled`: waiting for replay. */
 export function deliveryStats(
   counts: DeliveryCounts,
-  memory: MemoryQueue<unknown>,
+  memory: { waiting: number; inFlight: number },
   spooled: number,
 ): DeliveryStats {
   return {

@@ -1,9 +1,9 @@
 /**
  * The writers of a queue. Each takes the next piece of work, a memory batch that is due or a
  * chunk replayed from the overflow store, writes it, and sleeps when there is none. Memory
- * batches and replay take turns so that neither starves. Replay waits while the queue closes,
- * and, with one writer (the default), while the destination fails, the writer being busy
- * retrying; one writer also means one write in flight, so batches keep their order.
+ * batches and replay take turns so that neither starves. Replay waits while the queue closes.
+ * With an overflow store, a memory batch that fails is handed to the store and retried from
+ * there. One writer (the default) means one write in flight, so batches keep their order.
  */
 import type { Batcher } from './queue-batcher.ts';
 import type { FlushAccounting } from './queue-flush.ts';
@@ -11,6 +11,7 @@ import type { MemoryQueue } from './queue-memory.ts';
 import type { Replayer } from './queue-replay.ts';
 import type { SpillHandOver } from './queue-spill.ts';
 import type { BatchWriter } from './queue-writer.ts';
+import type { SpillReason } from './types.ts';
 
 /** Where writers sleep when there is no work; anything that may bring work wakes them all. */
 export class WriterWakeup {
@@ -33,7 +34,10 @@ export interface WriterLoopParts<T> {
   writer: BatchWriter<T>;
   /** Without an overflow store there is nothing to replay. */
   replayer: Replayer<T> | undefined;
-  /** Takes what a write left unwritten when the queue aborted it. */
+  /**
+   * Takes what a write left unwritten: when the queue aborted it, or, with an overflow store,
+   * when the destination failed (the batch is then retried from the store, peek then commit).
+   */
   spill: SpillHandOver<T>;
   flushes: FlushAccounting;
   wakeup: WriterWakeup;
@@ -93,16 +97,26 @@ export class WriterLoop<T> {
   private async writeMemoryBatch(batch: T[]): Promise<void> {
     const write: MemoryWrite<T> = { batch, done: false };
     this.writes.add(write);
-    this.parts.memory.startWrite(batch.length);
-    const left = await this.parts.writer.write(batch);
-    if (!write.done) this.finish(write, left);
+    this.parts.memory.startWrite(batch);
+    const { writer, replayer } = this.parts;
+    const left = await writer.write(batch, replayer?.storeAccepting === true);
+    if (write.done) return;
+    const reason = writer.aborted ? 'shutdown' : 'destination_down';
+    this.finish(write, left, reason);
+    if (reason === 'destination_down' && left.length > 0) await writer.retryElsewhere();
   }
 
-  private finish(write: MemoryWrite<T>, left: T[]): void {
+  private finish(write: MemoryWrite<T>, left: T[], reason: SpillReason = 'shutdown'): void {
     write.done = true;
     this.writes.delete(write);
-    this.parts.memory.endWrite(write.batch.length);
-    this.parts.spill.spill(left, 'shutdown');
+    this.parts.memory.endWrite(write.batch);
+    this.parts.spill.spill(left, reason);
     this.parts.flushes.itemsSettled(write.batch.length);
+    if (reason === 'destination_down' && left.length > 0) {
+      // What waits behind the failed batch would wait in memory for the outage to end.
+      const waiting = this.parts.memory.takeAll();
+      this.parts.spill.spill(waiting, reason);
+      this.parts.flushes.itemsSettled(waiting.length);
+    }
   }
 }

@@ -39,6 +39,17 @@ export interface DeliveryQueueOptions<T> {
   sink: DeliverySink<T>;
   /** Most items held in memory (waiting plus in flight). */
   maxQueued: number;
+  /**
+   * Most bytes held in memory (waiting plus in flight; default unbounded), as the sink's
+   * `sizeOf` counts them (DEFAULT_ITEM_BYTES per item when it has none).
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Every item goes to the overflow store first and is written from there (peek, write,
+   * commit), so that a crash at any moment loses nothing that was accepted; memory holds only
+   * the chunk being written. Needs an overflow store (ignored without one).
+   */
+  diskFirst?: boolean;
   /** Most items per write (`influxdbConfig.maxBatchSize` for InfluxDB). */
   maxBatchSize: number;
   /** Longest time an item waits for a batch to fill before it is written anyway. */
@@ -67,6 +78,9 @@ export interface DeliveryQueue<T> {
   stats(): DeliveryStats;
 }
 
+/** Bytes waiting for the overflow store, as a multiple of the memory bound, before drops. */
+const SPILL_BACKLOG_FACTOR = 4;
+
 /** How long a sink may take to give up a write after it was aborted at the close deadline. */
 const ABORT_GRACE_MS = 100;
 
@@ -87,8 +101,8 @@ class Queue<T> implements DeliveryQueue<T> {
   private readonly name: string;
   private readonly log: Logger;
   private readonly overflow: Overflow<T> | undefined;
-  private readonly maxBatchSize: number;
   private readonly memory: MemoryQueue<T>;
+  private readonly diskFirst: boolean;
   private readonly flushes = new FlushAccounting();
   private readonly wakeup = new WriterWakeup();
   /** Aborts the writes in flight (and their backoffs) at the close deadline. */
@@ -105,8 +119,12 @@ class Queue<T> implements DeliveryQueue<T> {
     this.name = options.name;
     this.log = options.log.child({ destination: options.name });
     this.overflow = options.overflow;
-    this.maxBatchSize = options.maxBatchSize;
-    this.memory = new MemoryQueue(options.maxQueued);
+    this.memory = new MemoryQueue({
+      maxItems: options.maxQueued,
+      maxBytes: options.maxQueuedBytes,
+      sizeOf: options.sink.sizeOf?.bind(options.sink),
+    });
+    this.diskFirst = options.diskFirst === true && options.overflow !== undefined;
     const wakeWriters = () => this.wakeup.wakeAll();
     this.reporter = new DeliveryReporter({
       name: options.name,
@@ -115,7 +133,15 @@ class Queue<T> implements DeliveryQueue<T> {
       stats: () => this.stats(),
     });
     this.batcher = new Batcher(this.memory, options.maxBatchSize, options.flushIntervalMs, wakeWriters);
-    this.spill = new SpillHandOver(this.overflow, this.reporter, wakeWriters);
+    // What waits for the store is bounded too, more loosely than the queue: a burst spilled in
+    // one go must fit, only a store that keeps falling behind makes it drop.
+    const backlog = options.maxQueuedBytes
+      ? {
+          maxBytes: SPILL_BACKLOG_FACTOR * options.maxQueuedBytes,
+          bytesOf: (items: readonly T[]) => this.memory.bytesOf(items),
+        }
+      : undefined;
+    this.spill = new SpillHandOver(this.overflow, this.reporter, wakeWriters, backlog);
     this.loop = this.createWriterLoop(options);
     this.overflow?.onAvailable?.(wakeWriters);
     const concurrency = Math.max(1, options.concurrency ?? 1);
@@ -171,7 +197,11 @@ class Queue<T> implements DeliveryQueue<T> {
     const backoff = new Backoff(options.retry, random, signal, () => flushes.anyoneWaiting);
     const writer = new BatchWriter(options.sink, signal, backoff, reporter);
     const chunkSize = options.maxBatchSize;
-    const replayer = overflow && new Replayer({ overflow, memory, writer, backoff, reporter, chunkSize });
+    const batching = this.diskFirst
+      ? { maxWaitMs: options.flushIntervalMs, wake: () => this.wakeup.wakeAll() }
+      : undefined;
+    const replayer =
+      overflow && new Replayer({ overflow, memory, writer, backoff, reporter, chunkSize, batching });
     return new WriterLoop({
       memory,
       batcher: this.batcher,
@@ -199,10 +229,12 @@ class Queue<T> implements DeliveryQueue<T> {
   /** Why a new item cannot go into memory now, if it cannot. */
   private spillReason(): SpillReason | undefined {
     if (this.closing) return 'shutdown';
+    if (this.diskFirst) return 'disk_first';
     if (this.memory.full) return 'queue_full';
-    // While the destination fails, what cannot go in the next batch goes to disk at once:
-    // memory would be lost to a crash during the outage, the disk spool is not.
-    if (this.overflow && this.reporter.failing && this.memory.waiting >= this.maxBatchSize) {
+    // While the destination fails, everything goes to disk at once (the batch that failed
+    // went there too, and is retried from there): memory would be lost to a crash during
+    // the outage, the disk spool is not.
+    if (this.overflow && this.reporter.failing && this.overflow.accepting?.() !== false) {
       return 'destination_down';
     }
     return undefined;

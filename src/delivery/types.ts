@@ -10,10 +10,11 @@ export type DropReason = 'queue_full' | 'shutdown' | 'rejected' | 'overflow_fail
 export type DeliveryErrorKind = 'retryable' | 'rejected';
 
 /**
- * Why items go to the overflow store: memory bound reached, the destination failing (only
- * one batch is kept in memory then, so a crash during an outage loses nothing), or shutdown.
+ * Why items go to the overflow store: memory bound reached, the destination failing (nothing
+ * is kept in memory then, so a crash during an outage loses nothing), shutdown, or the
+ * queue's disk-first mode (every item goes to the store first).
  */
-export type SpillReason = 'queue_full' | 'destination_down' | 'shutdown';
+export type SpillReason = 'queue_full' | 'destination_down' | 'shutdown' | 'disk_first';
 
 /**
  * Why a write failed, for code that acts on it (re-provisioning, error categories); the
@@ -99,6 +100,16 @@ export class DeliveryError extends Error {
 /** A destination. `signal` aborts a write when a closing queue runs out of time. */
 export interface DeliverySink<T> {
   write(batch: T[], signal?: AbortSignal): Promise<void>;
+  /** How the disk spool stores this sink's items (default: as JSON text). */
+  spoolCodec?: SpoolCodec<T>;
+  /** Bytes an item holds in memory, for the queue's byte budget (default: an estimate). */
+  sizeOf?(item: T): number;
+}
+
+/** Items to stored bytes and back (`decode`'s payload is valid during the call only). */
+export interface SpoolCodec<T> {
+  encode(item: T): string | Uint8Array;
+  decode(payload: Buffer): T;
 }
 
 /**
@@ -111,8 +122,9 @@ export interface DeliverySink<T> {
  * `peek(max)`, writes them to the sink (with the same retries and rejected-batch handling
  * as fresh items) and only then calls `commit(count)` to remove them. After a crash between
  * peek and commit, the same items are replayed again on the next start. The queue replays
- * when its writer is free, taking turns with fresh items so neither starves; it never
- * replays while the destination is failing (the writer is then busy retrying) or closing.
+ * when its writer is free, taking turns with fresh items so neither starves, and not while
+ * closing. While the destination fails, the batch that failed and every new item go to the
+ * store, and the retries are replays: a crash at any moment of an outage loses nothing.
  *
  * Order is kept within the memory path and within the replay, not across the two: items
  * spooled while the memory queue was full arrive after some newer ones. InfluxDB points
@@ -128,6 +140,11 @@ export interface Overflow<T> {
   peek(max: number): Promise<T[]>;
   /** Removes the `count` oldest items (they were delivered or counted as dropped). */
   commit(count: number): Promise<void>;
+  /**
+   * Optional: false while the store cannot take items (its folder is unusable, or it is
+   * closed). The queue then keeps retrying a failed batch in memory instead of handing it over.
+   */
+  accepting?(): boolean;
   /** Optional: the queue registers a callback to call when items become available for
    * replay that the queue did not hand over itself (e.g. found on disk after a restart). */
   onAvailable?(listener: () => void): void;
@@ -136,7 +153,7 @@ export interface Overflow<T> {
 export interface DeliveryStats {
   /** Items waiting in memory. */
   queued: number;
-  /** Items in the write being attempted now (including retries). */
+  /** Items in the write being attempted now (including retries; a chunk replayed from the overflow store is counted in `spooled`). */
   inFlight: number;
   /** Items in the overflow store waiting for replay (0 without one). */
   spooled: number;

@@ -85,6 +85,17 @@ export interface HttpClientOptions {
   connections: number;
   /** Answers are kept up to this many bytes (default 64 KiB): enough for any error message. */
   maxResponseBytes?: number;
+  /** TLS options of an https origin's connections (CA, client certificate, server name). */
+  tls?: HttpsAgentTls;
+}
+
+/** The node:https agent options a destination may set for its own connections. */
+export interface HttpsAgentTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  servername?: string;
+  rejectUnauthorized?: boolean;
 }
 
 export interface HttpClient {
@@ -101,7 +112,11 @@ export function createHttpClient(origin: string | URL, options: HttpClientOption
   if (!secure && url.protocol !== 'http:') throw new Error(`${url.protocol} is not http: or https:`);
   // TLS (OpenSSL, about 5 MB) is loaded only for an https destination.
   const transport = secure ? (load('node:https') as HttpsModule) : (load('node:http') as HttpModule);
-  const agent: HttpAgent = new transport.Agent({ keepAlive: true, maxSockets: options.connections });
+  const agent: HttpAgent = new transport.Agent({
+    keepAlive: true,
+    maxSockets: options.connections,
+    ...(secure ? options.tls : {}),
+  });
   const maxBytes = options.maxResponseBytes ?? 64 * 1024;
   const base: RequestOptions = {
     protocol: url.protocol,

@@ -9,7 +9,15 @@
  */
 import type { Category, LogEventRecord, LogEventSource } from '../records/log-event.ts';
 import { LOG_EVENT_MEMBERS } from '../records/log-event.ts';
-import type { InfluxField, InfluxPoint, InfluxVersion, MqttMessage, NewRelicEvent } from './shapes.ts';
+import { JsonStringField, jsonText } from './json-field.ts';
+import type {
+  InfluxField,
+  InfluxPoint,
+  InfluxVersion,
+  JsonText,
+  MqttMessage,
+  NewRelicEvent,
+} from './shapes.ts';
 
 /** A config tag list (`[{name, value}]`, null = none). */
 export type TagList = readonly { name: string; value: string | number | boolean }[] | null | undefined;
@@ -50,51 +58,32 @@ export function perConfig<C extends object, R>(build: (cfg: C) => R): (cfg: C) =
 // ---------------------------------------------------------------------------------------
 // JSON payloads (MQTT, raw_event)
 
-/** `"key":` per member and source, serialised once. */
-const MEMBER_PREFIXES = Object.fromEntries(
-  Object.entries(LOG_EVENT_MEMBERS).map(([source, keys]) => [
-    source,
-    keys.map((k, i) => [k, `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`] as const),
-  ]),
-) as unknown as Record<LogEventSource, readonly (readonly [string, string])[]>;
-
-/**
- * JSON string literal. Hand-rolled fast path because payload serialisation dominated the
- * hot-path profile: most values need no escaping, so a scan plus two concatenations beats
- * a JSON.stringify call per value; anything unusual goes to JSON.stringify.
- */
-function jsonString(value: string): string {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
-  }
-  return `"${value}"`;
-}
-
-function jsonValue(value: unknown): string {
-  if (typeof value === 'string') return jsonString(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
-  return value === undefined ? 'null' : JSON.stringify(value);
-}
-
 /**
  * The record as upstream serialises it: members in record order, then `category` (when
- * categorised), then `tags` (when given). Built from the member list so receive-time
- * bookkeeping never leaks into payloads. `tagsJson` may be passed pre-serialised (it is
- * the same for every event).
+ * categorised), then `tags` (when given), as the parts of its JSON text. Built from the
+ * member list so receive-time bookkeeping never leaks into payloads. `tagsJson` may be passed
+ * pre-serialised (it is the same for every event).
  */
+export function logEventJsonText(record: LogEventRecord, tagsJson: string | undefined): JsonText {
+  let tail = '';
+  if (record.category !== undefined) tail += `,"category":${JSON.stringify(record.category)}`;
+  if (tagsJson !== undefined) tail += `,"tags":${tagsJson}`;
+  return {
+    object: record as unknown as Readonly<Record<string, unknown>>,
+    keys: LOG_EVENT_MEMBERS[record.source],
+    tail,
+  };
+}
+
+/** `logEventJsonText` as text. */
 export function logEventJson(
   record: LogEventRecord,
   tags?: Record<string, string>,
   tagsJson?: string,
 ): string {
-  const r = record as unknown as Record<string, unknown>;
-  let out = '';
-  for (const [key, prefix] of MEMBER_PREFIXES[record.source]) out += prefix + jsonValue(r[key]);
-  if (record.category !== undefined) out += `,"category":${JSON.stringify(record.category)}`;
-  const t = tagsJson ?? (tags !== undefined ? JSON.stringify(tags) : undefined);
-  if (t !== undefined) out += `,"tags":${t}`;
-  return `${out}}`;
+  return jsonText(
+    logEventJsonText(record, tagsJson ?? (tags !== undefined ? JSON.stringify(tags) : undefined)),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -125,7 +114,6 @@ interface InfluxRules {
   /** v3 writes engine's absent optional string fields as "". */
   engineEmptyFields: boolean;
   sanitiseTags: boolean;
-  stripRawNewlines: boolean;
 }
 
 export const LOG_EVENT_INFLUX_RULES: Readonly<Record<InfluxVersion, InfluxRules>> = {
@@ -138,7 +126,6 @@ export const LOG_EVENT_INFLUX_RULES: Readonly<Record<InfluxVersion, InfluxRules>
     appFieldSuffix: '',
     engineEmptyFields: false,
     sanitiseTags: false,
-    stripRawNewlines: false,
   },
   2: {
     qixDefault: '',
@@ -149,7 +136,6 @@ export const LOG_EVENT_INFLUX_RULES: Readonly<Record<InfluxVersion, InfluxRules>
     appFieldSuffix: '',
     engineEmptyFields: false,
     sanitiseTags: false,
-    stripRawNewlines: false,
   },
   3: {
     qixDefault: 'Unknown',
@@ -160,9 +146,12 @@ export const LOG_EVENT_INFLUX_RULES: Readonly<Record<InfluxVersion, InfluxRules>
     appFieldSuffix: '_field',
     engineEmptyFields: true,
     sanitiseTags: true,
-    stripRawNewlines: true,
   },
 };
+
+function asIs(value: string): string {
+  return value;
+}
 
 function str(value: string): InfluxField {
   return { type: 'string', value };
@@ -183,7 +172,7 @@ export function logEventToInflux(
 ): InfluxPoint {
   const rules = LOG_EVENT_INFLUX_RULES[version];
   const configTags = influxTags(cfg);
-  const t = rules.sanitiseTags ? v3TagValue : (v: string) => v;
+  const t = rules.sanitiseTags ? v3TagValue : asIs;
   const tags: Record<string, string | undefined> = {};
   const fields: Record<string, InfluxField> = {};
 
@@ -267,9 +256,11 @@ export function logEventToInflux(
   if (record.category !== undefined) for (const c of record.category) tags[c.name] = t(c.value);
   for (const name in configTags) tags[name] = t(configTags[name]!);
 
-  let raw = logEventJson(record, undefined, cfg.rawEventIncludesTags ? influxTagsJson(cfg) : undefined);
-  if (rules.stripRawNewlines && record.source === 'qseow-qix-perf') raw = raw.replace(/[\r\n]/g, '');
-  fields.raw_event = str(raw);
+  // Upstream v15's v3 writer removes CR and LF from the qix-perf raw_event; JSON text has
+  // none (JSON escapes them), so nothing is left to remove.
+  fields.raw_event = new JsonStringField(
+    logEventJsonText(record, cfg.rawEventIncludesTags ? influxTagsJson(cfg) : undefined),
+  );
 
   return {
     measurement: 'log_event',

@@ -14,6 +14,24 @@ export type InfluxFieldType = 'float' | 'integer' | 'uint' | 'string' | 'boolean
 export interface InfluxField {
   type: InfluxFieldType;
   value: number | string | boolean;
+  /**
+   * For a string field whose value is the JSON text of an object (log events' `raw_event`):
+   * that object's parts, so that the line protocol encoder writes the JSON straight into its
+   * output without building the text first (src/destinations/influxdb/line-bytes.ts). The
+   * field's `value` is the same text, built when something reads it.
+   */
+  json?: JsonText;
+}
+
+/**
+ * `{` + each of `keys` as `"key":<JSON of object[key]>` (a non-finite number or undefined as
+ * `null`), comma separated, + `tail` + `}`.
+ */
+export interface JsonText {
+  object: Readonly<Record<string, unknown>>;
+  keys: readonly string[];
+  /** Members after those, already JSON text, each starting with a comma ('' for none). */
+  tail: string;
 }
 
 export type InfluxVersion = 1 | 2 | 3;

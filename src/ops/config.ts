@@ -135,7 +135,7 @@ export type ErrorTrackingConfig = z.output<typeof errorTrackingSchema>;
 export function checkHeartbeat(s: { heartbeat: HeartbeatConfig }, check: SettingsCheck): void {
   if (!s.heartbeat.enable) return;
   const because = 'heartbeat.enable is true';
-  check.requireUri(['heartbeat', 'remoteURL'], s.heartbeat.remoteURL, because);
+  check.requireHttpUrl(['heartbeat', 'remoteURL'], s.heartbeat.remoteURL, because);
   check.requireSchedule(['heartbeat', 'frequency'], s.heartbeat.frequency, because);
 }
 

@@ -3,7 +3,8 @@
  * `200 {"statusCode":200,"status":"ok"}` while the agent is healthy. Unlike upstream (pure
  * liveness), an unhealthy agent gets `503` with the reasons, so `docker ps` tells the truth.
  */
-import Fastify from 'fastify';
+import { DEFAULT_HTTP_SECURITY, type HttpSecurity } from '../http-security/security.ts';
+import { createSecureServer } from '../http-security/server.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export interface HealthVerdict {
@@ -43,6 +44,11 @@ export interface DockerHealthCheckOptions {
   port: number;
   check: () => HealthVerdict;
   log: Logger;
+  /**
+   * Host allow-list and rate limit always; TLS and basic auth only when bound beyond loopback
+   * (the container's probe calls it over plain HTTP on localhost). Default: none configured.
+   */
+  security?: HttpSecurity;
 }
 
 export interface DockerHealthCheckServer {
@@ -54,8 +60,18 @@ export interface DockerHealthCheckServer {
 export async function startDockerHealthCheck(
   options: DockerHealthCheckOptions,
 ): Promise<DockerHealthCheckServer> {
-  const app = Fastify({ logger: false });
-  app.get('/health', async (_request, reply) => {
+  const host = options.host ?? 'localhost';
+  const server = createSecureServer({
+    label: 'DOCKER HEALTH',
+    hostKey: 'dockerHealthCheck host',
+    portKey: 'dockerHealthCheck.port',
+    host,
+    port: options.port,
+    security: options.security ?? DEFAULT_HTTP_SECURITY,
+    protectLoopback: false,
+    log: options.log,
+  });
+  server.app.get('/health', async (_request, reply) => {
     let verdict: HealthVerdict;
     try {
       verdict = options.check();
@@ -68,17 +84,12 @@ export async function startDockerHealthCheck(
     if (verdict.healthy) return reply.code(200).send({ statusCode: 200, status: 'ok' });
     return reply.code(503).send({ statusCode: 503, status: 'ko', reasons: verdict.reasons });
   });
+  let port: number;
   try {
-    await app.listen({ host: options.host ?? 'localhost', port: options.port });
+    port = (await server.listen()).port;
   } catch (error) {
-    await app.close().catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `MAIN: Error while starting Docker health check server on port ${options.port}: ${reason}`,
-    );
+    throw new Error(`MAIN: Error while starting Docker health check server: ${(error as Error).message}`);
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
   options.log.info(`MAIN: Started Docker healthcheck server on port ${port}.`);
-  return { port, close: () => app.close() };
+  return { port, close: () => server.close() };
 }

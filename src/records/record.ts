@@ -3,6 +3,7 @@
  * the destinations that accept its kind; a destination picks the mapping for that kind.
  */
 import type { AppNamesRecord } from './app-names.ts';
+import type { AuditEventRecord, AuditQueueRecord } from './audit-event.ts';
 import type { EngineHealthRecord } from './engine-health.ts';
 import type { ErrorEventRecord } from './error-event.ts';
 import type { EventCountsRecord } from './event-counts.ts';
@@ -25,7 +26,9 @@ export type AgentRecord =
   | UdpQueueRecord
   | UptimeRecord
   | ErrorEventRecord
-  | LogDbRecord;
+  | LogDbRecord
+  | AuditEventRecord
+  | AuditQueueRecord;
 
 export type RecordKind = AgentRecord['kind'];
 
@@ -45,6 +48,8 @@ export const RECORD_KINDS = [
   'uptime',
   'error-event',
   'logdb',
+  'audit-event',
+  'audit-queue',
 ] as const satisfies readonly RecordKind[];
 
 /** One function per record kind a consumer handles; kinds it leaves out are not accepted. */

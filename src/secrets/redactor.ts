@@ -60,10 +60,26 @@ function forms(value: string): string[] {
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** Shortest start of a secret recognised when text was cut right after it. */
+const MIN_CUT_PREFIX = 6;
+/** How text shows that it was cut: `...`, `…`, possibly after a closing quote, or its end. */
+const CUT_MARK = `(?=["']?(?:\\.\\.\\.|…)|$)`;
+
+/** `abcdefgh` → `abcdef(?:g(?:h)?)?`: the secret's first MIN_CUT_PREFIX characters or more. */
+function prefixPattern(value: string): string {
+  let tail = '';
+  for (let i = value.length - 1; i >= MIN_CUT_PREFIX; i--) tail = `(?:${escapeRegExp(value[i]!)}${tail})?`;
+  return escapeRegExp(value.slice(0, MIN_CUT_PREFIX)) + tail;
+}
+
 /**
  * A redactor for these known secret values, plus the credential shapes. Build it once the
  * secrets are final (after command line overrides), and reuse it: the values are compiled
  * into one pattern.
+ *
+ * Text that someone else cut (a parser quoting the first characters of an answer, a server
+ * shortening its message) may end in the first characters of a secret; those are removed too
+ * when the cut is visible (`...`, `…`, or the end of the text) and at least six characters long.
  */
 export function createRedactor(secrets: Iterable<string | KnownSecret> = []): Redact {
   const replacementOf = new Map<string, string>();
@@ -75,7 +91,15 @@ export function createRedactor(secrets: Iterable<string | KnownSecret> = []): Re
   const known = [...replacementOf.keys()].sort((a, b) => b.length - a.length);
   if (known.length === 0) return redactCredentialShapes;
   const pattern = new RegExp(known.map(escapeRegExp).join('|'), 'g');
-  return (text) => redactCredentialShapes(text.replace(pattern, (hit) => replacementOf.get(hit) ?? MASK));
+  const cutAfter = known.filter((form) => form.length > MIN_CUT_PREFIX && replacementOf.get(form) === MASK);
+  const cut =
+    cutAfter.length > 0
+      ? new RegExp(`(?:${cutAfter.map(prefixPattern).join('|')})${CUT_MARK}`, 'g')
+      : undefined;
+  return (text) => {
+    const known = text.replace(pattern, (hit) => replacementOf.get(hit) ?? MASK);
+    return redactCredentialShapes(cut ? known.replace(cut, MASK) : known);
+  };
 }
 
 /**

@@ -19,8 +19,15 @@ export const configVisualisationSchema = section(
 export const webUiSchema = section(
   {
     enable: bool(false, 'Serve the live web UI (overview, log events, delivery status, config view).'),
-    host: str('127.0.0.1', 'Bind address of the web UI; keep it on localhost unless a proxy guards it.'),
+    host: str(
+      '127.0.0.1',
+      'Bind address of the web UI; beyond loopback it needs basic auth (httpSecurity.webConfigFile).',
+    ),
     port: port(3100, 'TCP port of the web UI.'),
+    allowRemoteWithoutAuth: bool(
+      false,
+      'Start the web UI beyond loopback without basic auth; only when a reverse proxy in front of it authenticates.',
+    ),
   },
   'Live web UI (this implementation).',
 );

@@ -4,7 +4,12 @@
  * upstream's (docs/reference/influxdb.md#engine-health, docs/reference/influxdb.md#proxy-sessions)
  * and live here only.
  */
-import type { LatestPoint, Series, SeriesResult, StoreReader } from '../destinations/local-store/queries.ts';
+import type {
+  AsyncStoreReader,
+  LatestPoint,
+  Series,
+  SeriesResult,
+} from '../destinations/local-store/queries.ts';
 import type { WebStatus } from './status.ts';
 
 export interface ChartSeries {
@@ -130,14 +135,17 @@ const num = (p: LatestPoint | undefined, field: string): number | null => {
   return typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null;
 };
 
-export function buildOverview(
-  store: StoreReader,
+export async function buildOverview(
+  store: AsyncStoreReader,
   status: WebStatus,
   options: { sinceMs: number; untilMs: number; maxPoints: number },
-): Overview {
+): Promise<Overview> {
   let bucketMs = 1;
-  const charts = CHARTS.map((def) => {
-    const result = store.series({
+  // One query at a time: the store's worker answers them in turn, and an overview must not
+  // take every waiting place of its queue.
+  const charts: Chart[] = [];
+  for (const def of CHARTS) {
+    const result = await store.series({
       measurement: def.measurement,
       fields: def.fields,
       sinceMs: options.sinceMs,
@@ -146,22 +154,22 @@ export function buildOverview(
       ...(def.groupBy ? { groupBy: def.groupBy } : {}),
     });
     bucketMs = result.bucketMs;
-    return chartFrom(def, result);
-  });
+    charts.push(chartFrom(def, result));
+  }
 
-  const latestBy = (measurement: string) =>
+  const latestBy = async (measurement: string) =>
     new Map(
-      store
-        .latest({ measurement, sinceMs: options.sinceMs })
-        .map((p) => [p.tags.server_name ?? '', p] as const),
+      (await store.latest({ measurement, sinceMs: options.sinceMs })).map(
+        (p) => [p.tags.server_name ?? '', p] as const,
+      ),
     );
   const latest = {
-    mem: latestBy('mem'),
-    cpu: latestBy('cpu'),
-    session: latestBy('session'),
-    users: latestBy('users'),
-    apps: latestBy('apps'),
-    saturated: latestBy('saturated'),
+    mem: await latestBy('mem'),
+    cpu: await latestBy('cpu'),
+    session: await latestBy('session'),
+    users: await latestBy('users'),
+    apps: await latestBy('apps'),
+    saturated: await latestBy('saturated'),
   };
   const cacheChart = charts.find((c) => c.id === 'cache');
   const lastCacheRatio = (server: string) => {

@@ -53,7 +53,7 @@ function html(reply: FastifyReply, body: string): FastifyReply {
 }
 
 /** Renders a page inside the layout, with the navigation of the pages that exist. */
-function pageRenderer({ withStore, getConfigView, version }: PageOptions): Render {
+export function pageRenderer({ withStore, getConfigView, version }: PageOptions): Render {
   const nav: NavItem[] = [
     ...(withStore
       ? [
@@ -62,6 +62,7 @@ function pageRenderer({ withStore, getConfigView, version }: PageOptions): Rende
           { href: '/users', label: 'User activity' },
         ]
       : []),
+    { href: '/audit', label: 'Audit' },
     { href: '/delivery', label: 'Delivery' },
     ...(getConfigView ? [{ href: configPathOf(withStore), label: 'Config' }] : []),
   ];

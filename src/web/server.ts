@@ -2,20 +2,24 @@
  * The agent's web UI: live overview per Sense server, log and user event streams, delivery
  * status and the config view (docs/reference/runtime.md#config-view), served by one Fastify instance.
  *
- * Localhost-bound by default and without authentication, like upstream's config view. Pages
- * read JSON endpoints under /api; static assets come from web/ and uPlot straight from
- * node_modules, so the UI works with no internet access. Every JSON answer and the config
- * view pass through a defensive secret masker (mask-secrets.ts).
+ * Localhost-bound by default. The HTTP side (TLS, basic auth, Host allow-list, per-client rate
+ * limit, refused-request logging) is src/http-security's, shared with every endpoint of the
+ * agent; beyond loopback the UI refuses to start without basic auth unless the config allows it
+ * explicitly. Pages read JSON endpoints under /api; static assets come from web/ and uPlot
+ * straight from node_modules, so the UI works with no internet access. Every JSON answer and
+ * the config view pass through a defensive secret masker (mask-secrets.ts).
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { StoreQueryError } from '../destinations/local-store/queries.ts';
+import { DEFAULT_HTTP_SECURITY, type HttpSecurity } from '../http-security/security.ts';
+import { createSecureServer, type OpenBeyondLoopback } from '../http-security/server.ts';
 import type { Logger } from '../logging/logger.ts';
 import { registerApiRoutes, type WebStore } from './api-routes.ts';
+import { registerAuditPage } from './audit-page.ts';
 import { configPathOf, registerPageRoutes } from './page-routes.ts';
 import { BadRequest } from './query-params.ts';
 import type { WebStatus } from './status.ts';
@@ -33,8 +37,12 @@ export interface WebServerOptions {
   /** The loaded config, already masked; absent: no config view. */
   getConfigView?: () => unknown;
   log: Logger;
-  /** Requests per minute per client IP before HTTP 429 (default 300, as upstream's config view). */
-  rateLimitPerMinute?: number;
+  /** TLS, basic auth, Host names, rate limit (default: none, loopback names, 300 per minute per client). */
+  security?: HttpSecurity;
+  /** Config keys of host and port for messages (default `webUi.host`, `webUi.port`). */
+  keys?: { host: string; port: string };
+  /** Beyond loopback without basic auth (default: refuse, as the web UI serves events and the config). */
+  openBeyondLoopback?: OpenBeyondLoopback;
   version?: string;
   /** Shown as "Report an issue" on the 404 page. */
   issueUrl?: string;
@@ -75,18 +83,31 @@ const SECURITY_HEADERS = {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { store, log } = options;
-  const { port } = options;
   const host = options.host ?? '127.0.0.1';
   const getStatus = () => (options.getStatus?.() ?? {}) as WebStatus;
   const assets = findAssets(options);
-
-  const app = Fastify({ logger: false, forceCloseConnections: true });
-  await registerPlugins(app, assets, options.rateLimitPerMinute ?? 300, log);
+  const keys = options.keys ?? { host: 'webUi.host', port: 'webUi.port' };
+  const server = createSecureServer({
+    label: 'WEB UI',
+    // Upstream's config view wording for refused requests, for anyone who greps for it.
+    rejectionLabel: 'CONFIG VIS',
+    hostKey: keys.host,
+    portKey: keys.port,
+    host,
+    port: options.port,
+    security: options.security ?? DEFAULT_HTTP_SECURITY,
+    openBeyondLoopback: options.openBeyondLoopback ?? {
+      refuse: 'set webUi.allowRemoteWithoutAuth: true only when a reverse proxy in front of it authenticates',
+    },
+    log,
+  });
+  const { app } = server;
+  await registerPlugins(app, assets);
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof BadRequest || error instanceof StoreQueryError) {
       return reply.code(400).send({ error: error.message });
     }
-    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600) {
       return reply.code(error.statusCode).send({ error: error.message });
     }
     log.error(`WEB UI: ${request.method} ${request.url.split('?')[0]} failed: ${error.message}`);
@@ -100,34 +121,27 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     log,
   });
   app.get('/health', async () => ({ statusCode: 200, status: 'ok' }));
+  registerAuditPage(app, {
+    withStore: store !== undefined,
+    getConfigView: options.getConfigView,
+    version: options.version,
+    issueUrl: options.issueUrl,
+    log,
+  });
   registerApiRoutes(app, store, getStatus);
 
-  const address = await listen(app, host, port);
+  const address = await server.listen();
   log.info(`WEB UI: listening on ${address.url}`);
   if (options.getConfigView) {
     log.info(
       `CONFIG VIS: Config visualisation server listening on ${address.url}${configPathOf(store !== undefined)}`,
     );
   }
-  return { address: address.url, port: address.port, close: () => app.close() };
+  return { address: address.url, port: address.port, close: () => server.close() };
 }
 
-/** Rate limit, security headers, and the static files (web/ and uPlot's two files). */
-async function registerPlugins(
-  app: FastifyInstance,
-  assets: Assets,
-  perMinute: number,
-  log: Logger,
-): Promise<void> {
-  await app.register(rateLimit, {
-    max: perMinute,
-    timeWindow: 60_000,
-    onExceeded: (request: FastifyRequest) => {
-      log.warn(
-        `CONFIG VIS: Rate limit exceeded for source IP address ${request.ip}. Method=${request.method}, endpoint=${request.url}`,
-      );
-    },
-  });
+/** Security headers and the static files (web/ and uPlot's two files). */
+async function registerPlugins(app: FastifyInstance, assets: Assets): Promise<void> {
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.headers(SECURITY_HEADERS);
     return payload;
@@ -140,23 +154,4 @@ async function registerPlugins(
     index: false,
     allowedPath: (path) => path === '/uPlot.esm.js' || path === '/uPlot.min.css',
   });
-}
-
-/** Listens; a failure closes the app and names the address. */
-async function listen(
-  app: FastifyInstance,
-  host: string,
-  port: number,
-): Promise<{ url: string; port: number }> {
-  try {
-    await app.listen({ host, port });
-  } catch (error) {
-    await app.close().catch(() => {});
-    throw new Error(`WEB UI: cannot listen on ${host}:${port}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const addr = app.server.address();
-  const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`, port: boundPort };
 }

@@ -128,6 +128,20 @@ function influxSection(influx: InfluxDestination | undefined): Plain {
 }
 
 /** The whole config as a plain object with the `Butler-SOS` root key. */
+/** Config keys for log events (engine source) and user events on loopback UDP ports. */
+export function udpEventsOnLoopback(logPort: number, userPort: number): Plain {
+  return {
+    logEvents: {
+      udpServerConfig: { serverHost: '127.0.0.1', portLogEvents: logPort },
+      source: { engine: { enable: true } },
+    },
+    userEvents: {
+      enable: true,
+      udpServerConfig: { serverHost: '127.0.0.1', portUserActivityEvents: userPort },
+    },
+  };
+}
+
 export function agentConfig(options: AgentConfigOptions): Plain {
   const { destinations: d } = options;
   const interval = options.pollingIntervalMs ?? 1000;

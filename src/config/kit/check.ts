@@ -32,7 +32,6 @@ const HOST: ValueKind = {
   name: 'host name or IP address',
   expected: 'a host name or IP address',
 };
-const URI: ValueKind = { isValid: isUri, name: 'URL', expected: 'a URL such as https://host/path' };
 const SCHEDULE_EXPECTED = 'a later.js text schedule such as "every 15 minutes"';
 
 /** Collects the errors and warnings of the checks; paths given to it are relative to the settings root. */
@@ -67,9 +66,34 @@ export class SettingsCheck {
     this.#requireValid(HOST, path, value, because);
   }
 
-  /** Must be set and be an absolute URL. */
+  /**
+   * Must be set and be an absolute http:// or https:// URL: every URL of the config is called by
+   * an HTTP client, so another scheme can only fail at run time.
+   */
   requireUri(path: KeyPath, value: string, because: string): void {
-    this.#requireValid(URI, path, value, because);
+    this.requireHttpUrl(path, value, because);
+  }
+
+  /**
+   * Must be set and be an absolute http:// or https:// URL (what an HTTP client can call). The
+   * value is not repeated in the message: such URLs often carry a token.
+   */
+  requireHttpUrl(path: KeyPath, value: string, because: string): void {
+    if (isPlaceholder(value)) return;
+    const expected = 'an http:// or https:// URL';
+    if (value === '') {
+      this.error(path, `must be set because ${because}`, expected);
+      return;
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
+    if (!isUri(value)) this.error(path, `is not a valid URL; expected ${expected} (${because})`, expected);
+    else if (scheme !== 'http' && scheme !== 'https') {
+      this.error(
+        path,
+        `has the scheme "${scheme}:"; it must be an http:// or https:// URL (${because})`,
+        expected,
+      );
+    }
   }
 
   /** Must be set (not blank). */

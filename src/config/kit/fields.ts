@@ -25,6 +25,10 @@ export function positive(fallback: number, description: string) {
 export function count(fallback: number, description: string) {
   return z.number().int().positive().default(fallback).describe(description);
 }
+/** A share from 0 to 100 (a queue's warning threshold, in percent of its size). */
+export function percent(fallback: number, description: string) {
+  return z.number().min(0).max(100).default(fallback).describe(description);
+}
 export function port(fallback: number, description: string) {
   return z.number().int().min(0).max(65535).default(fallback).describe(description);
 }

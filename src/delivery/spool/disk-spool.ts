@@ -101,6 +101,10 @@ class SpoolFront<T> implements DiskSpool<T> {
     });
   }
 
+  accepting(): boolean {
+    return this.refusal('accept items') === undefined;
+  }
+
   size(): number {
     return this.reader.cached + this.ledger.unread;
   }

@@ -7,7 +7,7 @@
  *   offset 0   u32 LE  CRC-32 of bytes 4 .. end of payload (length, seq and payload)
  *   offset 4   u32 LE  payload length in bytes
  *   offset 8   u32 LE  seq: the record's number within the segment (0, 1, 2, ...)
- *   offset 12  payload (UTF-8 text produced by the spool's encoder)
+ *   offset 12  payload (what the spool's encoder produced: UTF-8 text, or bytes as given)
  *
  * The CRC covers the length, so a corrupted length is caught like a corrupted payload; the
  * seq lets a reader that skipped a damaged region say how many records it lost there.
@@ -28,19 +28,24 @@ export interface EncodedBatch {
   starts: number[];
 }
 
-/** Writes the payloads of `texts` into one buffer, leaving each frame's header to `sealFrame`. */
-export function encodeFrames(texts: readonly string[]): EncodedBatch {
-  const lengths = texts.map((t) => Buffer.byteLength(t, 'utf8'));
+/**
+ * Writes the payloads into one buffer, leaving each frame's header to `sealFrame`. With
+ * `scratch` large enough, into it (the caller must be done with the previous batch).
+ */
+export function encodeFrames(texts: readonly (string | Uint8Array)[], scratch?: Buffer): EncodedBatch {
+  const lengths = texts.map((t) => (typeof t === 'string' ? Buffer.byteLength(t, 'utf8') : t.length));
   let total = 0;
   for (const n of lengths) total += FRAME_HEADER_BYTES + n;
-  const buffer = Buffer.allocUnsafe(total);
+  const buffer = scratch && scratch.length >= total ? scratch : Buffer.allocUnsafe(total);
   const starts: number[] = [];
   let at = 0;
   for (let i = 0; i < texts.length; i++) {
     starts.push(at);
     const length = lengths[i]!;
     buffer.writeUInt32LE(length, at + 4);
-    buffer.write(texts[i]!, at + FRAME_HEADER_BYTES, length, 'utf8');
+    const text = texts[i]!;
+    if (typeof text === 'string') buffer.write(text, at + FRAME_HEADER_BYTES, length, 'utf8');
+    else buffer.set(text, at + FRAME_HEADER_BYTES);
     at += FRAME_HEADER_BYTES + length;
   }
   starts.push(at);

@@ -18,10 +18,15 @@ export interface DiskSpoolOptions<T> {
   maxBytes: number;
   /** Size at which a segment is closed and a new one started (default maxBytes/16, within 64 KiB..8 MiB). */
   segmentBytes?: number;
-  /** Item to text (default JSON.stringify). */
-  encode?: (item: T) => string;
+  /** Item to text or bytes (default JSON.stringify). */
+  encode?: (item: T) => string | Uint8Array;
   /** Text back to item (default JSON.parse). */
   decode?: (text: string) => T;
+  /**
+   * Stored bytes back to item, instead of `decode` (the bytes are only valid during the call:
+   * copy what you keep). For items that are bytes themselves, so they are never text on the way.
+   */
+  decodeBytes?: (payload: Buffer) => T;
   log: Logger;
   /** What to drop when `maxBytes` is reached (default `drop_oldest`). */
   dropPolicy?: SpoolDropPolicy;
@@ -39,8 +44,9 @@ export interface SpoolSettings<T> {
   cursorPath: string;
   maxBytes: number;
   segmentBytes: number;
-  encode: (item: T) => string;
-  decode: (text: string) => T;
+  encode: (item: T) => string | Uint8Array;
+  /** Stored bytes back to an item (valid during the call only). */
+  decode: (payload: Buffer) => T;
   dropPolicy: SpoolDropPolicy;
   fsyncIntervalMs: number;
   warnIntervalMs: number;
@@ -73,12 +79,16 @@ export function resolveOptions<T>(options: DiskSpoolOptions<T>): SpoolSettings<T
     maxBytes,
     segmentBytes: Math.max(SEGMENT_HEADER_BYTES + 1, options.segmentBytes ?? defaultSegmentBytes(maxBytes)),
     encode: options.encode ?? ((item: T) => JSON.stringify(item)),
-    decode: options.decode ?? ((text: string) => JSON.parse(text) as T),
+    decode: options.decodeBytes ?? textDecoder(options.decode ?? ((text: string) => JSON.parse(text) as T)),
     dropPolicy,
     fsyncIntervalMs: Math.max(0, options.fsyncIntervalMs ?? 1000),
     warnIntervalMs: Math.max(0, options.warnIntervalMs ?? 10_000),
     log: options.log.child({ spool: name }),
   };
+}
+
+function textDecoder<T>(decode: (text: string) => T): (payload: Buffer) => T {
+  return (payload) => decode(payload.toString('utf8'));
 }
 
 function checkPlace(directory: unknown, name: unknown): void {

@@ -139,7 +139,7 @@ export class SpoolReader<T> {
     this.ledger.forgetUnread(segment, 1);
     let item: T;
     try {
-      item = this.settings.decode(payload.toString('utf8'));
+      item = this.settings.decode(payload);
     } catch {
       // Counted and warned about (rate-limited); the error text is not logged, as it may
       // quote the record's content.

@@ -19,6 +19,9 @@ import type { SpoolSettings } from './options.ts';
 import type { SpoolReader } from './reader.ts';
 import { createSegment, segmentPath, syncFolder, writeAll } from './segment-files.ts';
 
+/** Largest frame buffer kept for reuse between appends. */
+const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
+
 export class SpoolWriter<T> {
   private readonly settings: SpoolSettings<T>;
   private readonly ledger: Ledger;
@@ -28,6 +31,8 @@ export class SpoolWriter<T> {
   private file: FileHandle | undefined;
   /** Written since the last fsync. */
   private unsynced = false;
+  /** The frame buffer of the previous append, reused by the next one when large enough. */
+  private scratch: Buffer | undefined;
 
   /** `reader` is closed on a segment that drop_oldest is about to delete or cut short. */
   constructor(settings: SpoolSettings<T>, ledger: Ledger, reader: SpoolReader<T>, drops: DropCounter) {
@@ -48,7 +53,12 @@ export class SpoolWriter<T> {
    */
   async append(items: T[]): Promise<void> {
     const texts = this.encodeAll(items);
-    const batch = encodeFrames(texts);
+    const batch = encodeFrames(texts, this.scratch);
+    // Appends run one after the other, each awaiting its writes: the next one may reuse this
+    // buffer. Reused, it is not garbage left for the collector at every append (under overload
+    // those buffers outlived young-generation collections and piled up as external memory).
+    if (batch.buffer.length <= SCRATCH_MAX_BYTES && batch.buffer !== this.scratch)
+      this.scratch = batch.buffer;
     let full = 0;
     let next = 0;
     try {
@@ -88,16 +98,17 @@ export class SpoolWriter<T> {
     }
   }
 
-  /** The items as text; those that cannot be (`encode` threw, or too large) are counted. */
-  private encodeAll(items: T[]): string[] {
-    const texts: string[] = [];
+  /** The items as text or bytes; those that cannot be (`encode` threw, or too large) are counted. */
+  private encodeAll(items: T[]): (string | Uint8Array)[] {
+    const texts: (string | Uint8Array)[] = [];
     let unencodable = 0;
     for (const item of items) {
       try {
         const text = this.settings.encode(item);
         const fits =
-          typeof text === 'string' &&
-          (text.length <= MAX_RECORD_BYTES / 3 || Buffer.byteLength(text, 'utf8') <= MAX_RECORD_BYTES);
+          typeof text === 'string'
+            ? text.length <= MAX_RECORD_BYTES / 3 || Buffer.byteLength(text, 'utf8') <= MAX_RECORD_BYTES
+            : text instanceof Uint8Array && text.length <= MAX_RECORD_BYTES;
         if (fits) texts.push(text);
         else unencodable++;
       } catch {

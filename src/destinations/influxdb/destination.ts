@@ -8,7 +8,7 @@ import { queuedDestination } from '../../components/queued-destination.ts';
 import { influxPointMappings } from '../../mapping/influx-points.ts';
 import type { InfluxPoint, InfluxVersion } from '../../mapping/shapes.ts';
 import { mapPerKind } from '../../records/record.ts';
-import { encodeLine } from './line-protocol.ts';
+import { type LineItem, LineSlab, lineBytes, lineSpoolCodec } from './line-bytes.ts';
 import { provisionedInfluxSink } from './provisioning.ts';
 import { createInfluxSink } from './sink.ts';
 
@@ -32,7 +32,12 @@ export function createInfluxDestination(context: DestinationContext): Destinatio
     timeoutMs: ic.v3Config.writeTimeout,
     log,
   });
-  const provisioned = provisionedInfluxSink(sink, log);
+  // The queue holds lines as bytes (line-bytes.ts); the spool stores them as they are.
+  const provisioned = Object.assign(provisionedInfluxSink(sink, log), {
+    spoolCodec: lineSpoolCodec,
+    sizeOf: lineBytes,
+  });
+  const slab = new LineSlab();
   const points = influxPointMappings({
     settings,
     version,
@@ -45,7 +50,7 @@ export function createInfluxDestination(context: DestinationContext): Destinatio
     context,
     sink: provisioned,
     maxBatchSize: ic.maxBatchSize,
-    mappings: mapPerKind(points, encodeAll),
+    mappings: mapPerKind(points, (list) => encodeAll(list, slab)),
     start() {
       log.info(`CONFIG: Influxdb enabled: true, ${sink.describe()}`);
       // Provisioning never blocks the start (upstream logs and continues): writes wait for it
@@ -58,12 +63,12 @@ export function createInfluxDestination(context: DestinationContext): Destinatio
   });
 }
 
-/** Line protocol of the points; a point with no fields encodes to "" and is left out. */
-function encodeAll(points: readonly InfluxPoint[]): string[] {
-  const lines: string[] = [];
+/** Line protocol of the points, as bytes; a point with no fields encodes to "" and is left out. */
+function encodeAll(points: readonly InfluxPoint[], slab: LineSlab): LineItem[] {
+  const lines: LineItem[] = [];
   for (const point of points) {
-    const line = encodeLine(point);
-    if (line !== '') lines.push(line);
+    const line = slab.encode(point);
+    if (line !== undefined) lines.push(line);
   }
   return lines;
 }

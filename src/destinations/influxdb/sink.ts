@@ -24,6 +24,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { InfluxConnection } from './connection.ts';
+import { asText, type LineItem, lineBody } from './line-bytes.ts';
 import { setupV1, setupV2, setupV3 } from './setup.ts';
 import { requireVersionConfig, type VersionConfig } from './version-config.ts';
 import { classifyStatus, droppedCount, findBadLines, writeFailureCode } from './write-errors.ts';
@@ -62,10 +63,11 @@ export interface InfluxSink {
    */
   setup(): Promise<void>;
   /**
-   * Writes lines; throws DeliveryError (retryable or rejected, with the bad lines if known,
-   * coded `database_not_found` when the database, bucket or organisation is missing).
+   * Writes lines (bytes as line-bytes.ts makes them, or strings); throws DeliveryError
+   * (retryable or rejected, with the bad lines if known, coded `database_not_found` when the
+   * database, bucket or organisation is missing).
    */
-  write(lines: string[], signal?: AbortSignal): Promise<void>;
+  write(lines: LineItem[], signal?: AbortSignal): Promise<void>;
   /** `InfluxDB v1 at http://host:port db=...`: for logs and error messages. */
   describe(): string;
   close(): Promise<void>;
@@ -101,17 +103,22 @@ async function writeLines(
   influx: InfluxConnection,
   config: VersionConfig,
   useGzip: boolean,
-  all: string[],
+  all: LineItem[],
   signal: AbortSignal | undefined,
 ): Promise<void> {
   // encodeLine gives '' for a point without a writable field: nothing to send for it.
-  const lines = all.includes('') ? all.filter((line) => line !== '') : all;
+  let lines = all;
+  for (const line of all) {
+    if (line.length === 0) {
+      lines = all.filter((item) => item.length > 0);
+      break;
+    }
+  }
   if (lines.length === 0) return;
-  const text = lines.join('\n');
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
-  let body: string | Buffer = text;
-  if (useGzip && text.length > GZIP_THRESHOLD_BYTES) {
-    body = await gzip(text, { level: 1 });
+  let body: Buffer = lineBody(lines);
+  if (useGzip && body.length > GZIP_THRESHOLD_BYTES) {
+    body = await gzip(body, { level: 1 });
     headers['content-encoding'] = 'gzip';
   }
   const { status, body: answer } = await influx.request({
@@ -129,8 +136,8 @@ async function writeLines(
 /** The DeliveryError for a write InfluxDB answered with an error status. */
 function writeFailure(
   influx: InfluxConnection,
-  all: string[],
-  lines: string[],
+  all: LineItem[],
+  lines: LineItem[],
   status: number,
   answer: string,
 ): DeliveryError {
@@ -138,7 +145,7 @@ function writeFailure(
   const code = writeFailureCode(status, answer);
   const message = `${influx.destination}: write of ${lines.length} points failed: HTTP ${status}${influx.quoteAnswer(answer)}`;
   if (kind === 'retryable') return new DeliveryError(message, { kind, code });
-  let bad = findBadLines(lines, answer);
+  let bad = findBadLines(lines.map(asText), answer);
   if (bad.length === 0 && droppedCount(answer) === lines.length) bad = lines.map((_, i) => i);
   // Indexes into what the queue handed over, which may have held empty lines.
   const badItems = lines === all ? bad : indexesIn(all, bad);
@@ -146,10 +153,10 @@ function writeFailure(
 }
 
 /** Maps indexes into `all` without its empty lines back to indexes into `all`. */
-function indexesIn(all: readonly string[], indexes: readonly number[]): number[] {
+function indexesIn(all: readonly LineItem[], indexes: readonly number[]): number[] {
   const positions: number[] = [];
   all.forEach((line, i) => {
-    if (line !== '') positions.push(i);
+    if (line.length > 0) positions.push(i);
   });
   return indexes.flatMap((i) => (positions[i] === undefined ? [] : [positions[i]]));
 }

@@ -10,7 +10,10 @@ export const localStoreSchema = section(
     ),
     file: str('data/butler-sos.sqlite', 'Database file, relative to the working directory unless absolute.'),
     retentionHours: positive(24, 'Hours of history kept.'),
-    maxSizeMB: positive(200, 'Largest database size; the oldest rows are pruned beyond it.'),
+    maxSizeMB: positive(
+      200,
+      'Largest size on disk (database file and write-ahead log); the oldest rows are pruned beyond it.',
+    ),
   },
   'Local store (this implementation).',
 );

@@ -5,8 +5,8 @@
  *
  * It consumes the same `InfluxPoint` batches the InfluxDB sink gets, so it can sit behind a
  * delivery queue like any other sink (`write` is a `DeliverySink<InfluxPoint>.write`).
- * Disk use is bounded twice: by age (`retentionHours`) and by size (`maxBytes`, the pages in
- * use; the oldest rows go first). Each batch is one transaction.
+ * Disk use is bounded twice: by age (`retentionHours`) and by size (`maxBytes`, the database
+ * file and its write-ahead log together; the oldest rows go first). Each batch is one transaction.
  *
  * Parts: rows.ts (point → row), maintenance.ts (retention and size cap), space.ts (page
  * counts), queries.ts (the read side), schema.ts (the layout).
@@ -17,13 +17,23 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { InfluxPoint } from '../../mapping/shapes.ts';
-import { StoreMaintenance } from './maintenance.ts';
-import { createReader, type StoreReader } from './queries.ts';
+import { StoreMaintenance, walBudgetOf } from './maintenance.ts';
+import {
+  type AsyncStoreReader,
+  asyncReaderOf,
+  QUERY_LIMITS,
+  readerOf,
+  type StoreReader,
+  TIME_CAP_MARKER,
+} from './queries.ts';
+import { createQueryWorker, type QueryExecutor, queryError } from './query-worker.ts';
 import { batchRows, type PointRow } from './rows.ts';
 import { applyPragmas, createSchema } from './schema.ts';
 import { allPagesBytes, usedBytes } from './space.ts';
+import { type StatementRunner, statementRunner } from './statement-runner.ts';
 
 export type {
+  AsyncStoreReader,
   EventRow,
   EventsQuery,
   FacetsQuery,
@@ -35,7 +45,7 @@ export type {
   SeriesResult,
   TagMap,
 } from './queries.ts';
-export { StoreQueryError } from './queries.ts';
+export { QUERY_LIMITS, StoreBusyError, StoreQueryError } from './queries.ts';
 
 export interface LocalStoreOptions {
   /** Database file; `:memory:` for a store that lives only as long as the process. */
@@ -54,9 +64,9 @@ export interface LocalStoreOptions {
 export interface LocalStoreStats {
   file: string;
   rows: number;
-  /** Bytes of database pages in use (what `maxBytes` bounds). */
+  /** Bytes of database pages in use. */
   usedBytes: number;
-  /** Database file plus write-ahead log on disk. */
+  /** Database file plus write-ahead log on disk (what `maxBytes` bounds). */
   diskBytes: number;
   maxBytes: number;
   retentionHours: number;
@@ -71,6 +81,11 @@ export interface LocalStoreStats {
 }
 
 export interface LocalStore extends StoreReader {
+  /**
+   * The same queries, run off this thread (a worker with its own read-only connection) for a
+   * file store, so none can stall intake; inline for `:memory:`. What the web UI uses.
+   */
+  reader(): AsyncStoreReader;
   /** Stores a batch in one transaction. Usable as a delivery-queue sink. */
   write(points: InfluxPoint[]): Promise<void>;
   /** Runs retention and the size cap now (they also run on a timer and after writes). */
@@ -108,7 +123,13 @@ export function createLocalStore(options: LocalStoreOptions): LocalStore {
     db,
     file,
     insert: db.prepare('INSERT INTO points (time_ms, measurement, tags, fields) VALUES (?, ?, ?, ?)'),
-    maintenance: new StoreMaintenance(db, { retentionHours, maxBytes, now, log }),
+    maintenance: new StoreMaintenance(db, {
+      retentionHours,
+      maxBytes,
+      now,
+      log,
+      ...(file === ':memory:' ? {} : { file }),
+    }),
     now,
     maxBytes,
     retentionHours,
@@ -121,9 +142,16 @@ export function createLocalStore(options: LocalStoreOptions): LocalStore {
   };
   const timer = setInterval(maintain, options.maintenanceIntervalMs ?? 10_000);
   timer.unref();
+  const runner = statementRunner(db, 64, TIME_CAP_MARKER);
+  let background: { executor?: QueryExecutor; reader: AsyncStoreReader } | undefined;
 
   return {
-    ...createReader(db, now),
+    ...readerOf((statements) => runInline(runner, statements), now),
+    reader() {
+      if (closed) throw new Error('Local store is closed');
+      background ??= backgroundReader(file, runner, now);
+      return background.reader;
+    },
     async write(points: InfluxPoint[]): Promise<void> {
       if (closed) throw new Error('Local store is closed');
       writeBatch(state, points);
@@ -137,6 +165,7 @@ export function createLocalStore(options: LocalStoreOptions): LocalStore {
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      void background?.executor?.close();
       try {
         db.exec('PRAGMA optimize');
       } catch {
@@ -145,6 +174,22 @@ export function createLocalStore(options: LocalStoreOptions): LocalStore {
       db.close();
     },
   };
+}
+
+/** Runs statements on the store's own connection, with the request time cap. */
+function runInline(runner: StatementRunner, statements: Parameters<StatementRunner['run']>[0]) {
+  try {
+    return runner.run(statements, QUERY_LIMITS.timeCapMs) as never;
+  } catch (error) {
+    throw queryError((error as Error).message, QUERY_LIMITS.timeCapMs);
+  }
+}
+
+/** A worker for a file store; for `:memory:` (which a second connection cannot see), this thread. */
+function backgroundReader(file: string, runner: StatementRunner, now: () => number) {
+  if (file === ':memory:') return { reader: asyncReaderOf(async (st) => runInline(runner, st), now) };
+  const executor = createQueryWorker({ file });
+  return { executor, reader: asyncReaderOf((st) => executor.run(st), now) };
 }
 
 /** Stores every point of the batch, or none when one of them is invalid. */
@@ -161,7 +206,7 @@ function writeBatch(state: StoreState, points: InfluxPoint[]): void {
   if (rows.length === 0) return;
   insertAll(state, rows);
   state.written += rows.length;
-  state.maintenance.rowsWritten(rows.length);
+  state.maintenance.written(rowBytes(rows));
 }
 
 function storeStats(state: StoreState): LocalStoreStats {
@@ -192,14 +237,21 @@ function openDatabase(file: string, maxBytes: number): DatabaseSync {
     throw new Error(`Local store: cannot open ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    // The WAL is bounded separately so the whole footprint stays near maxBytes.
-    applyPragmas(db, Math.min(64 * MIB, maxBytes / 4));
+    // The WAL has its share of maxBytes (maintenance.ts): the file and the WAL together stay within it.
+    applyPragmas(db, walBudgetOf(maxBytes));
     createSchema(db);
   } catch (err) {
     db.close();
     throw new Error(`Local store: cannot use ${file}: ${(err as Error).message}`, { cause: err });
   }
   return db;
+}
+
+/** About the bytes a batch adds to the database (its texts; numbers and overhead are small). */
+function rowBytes(rows: PointRow[]): number {
+  let bytes = 0;
+  for (const r of rows) bytes += 24 + r[1].length + r[2].length + r[3].length;
+  return bytes;
 }
 
 /** Inserts every row in one transaction: all of them or none. */

@@ -1,25 +1,37 @@
 /**
  * Keeping the local store within its bounds: rows older than the retention go (per
- * measurement, in chunks), then the oldest rows while the pages in use exceed `maxBytes`,
- * and a large surplus of free pages is handed back to the file system.
+ * measurement, in chunks), then the oldest rows while the store's footprint on disk (the
+ * database file and its write-ahead log) would exceed `maxBytes`.
+ *
+ * The WAL gets a fixed share of the cap (walBudgetOf): SQLite checkpoints it into the file
+ * when it reaches half of that share, and after a prune (deleting writes pages to the WAL too)
+ * it is checkpointed and truncated here. The pages in use get the rest; free pages left by a
+ * prune are handed back to the file system when the file would otherwise pass the cap.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Logger } from '../../logging/logger.ts';
-import { freeBytes, usedBytes } from './space.ts';
+import { fileBytes, freeBytes, pragmaNumber, usedBytes } from './space.ts';
 
 const MIB = 1024 * 1024;
 /** Keep this share of maxBytes after a size prune, so pruning runs in chunks, not per batch. */
 const PRUNE_TARGET = 0.9;
 /** Rows deleted per retention statement; keeps one maintenance step short. */
 const RETENTION_CHUNK = 50_000;
-/** Check the size cap after this many written rows (pragma reads are cheap but not free). */
-const SIZE_CHECK_EVERY_ROWS = 5000;
+/** Check the size cap after this share of maxBytes was written (pragma reads are cheap but not free). */
+const SIZE_CHECK_EVERY_SHARE = 1 / 32;
+
+/** The WAL's share of the cap: an eighth, at most 16 MiB (SQLite's default checkpoint is at 4 MB). */
+export function walBudgetOf(maxBytes: number): number {
+  return Math.floor(Math.min(16 * MIB, maxBytes / 8));
+}
 
 export interface MaintenanceOptions {
   retentionHours: number;
   maxBytes: number;
   now: () => number;
   log: Logger;
+  /** The database file, for its size and its WAL's; absent for `:memory:`. */
+  file?: string;
 }
 
 export class StoreMaintenance {
@@ -32,7 +44,7 @@ export class StoreMaintenance {
   readonly #idRange: StatementSync;
   /** Measurements present, so retention can use the (measurement, time_ms) index. */
   readonly #measurements: Set<string>;
-  #rowsSinceSizeCheck = 0;
+  #bytesSinceSizeCheck = 0;
 
   constructor(db: DatabaseSync, options: MaintenanceOptions) {
     this.#db = db;
@@ -53,10 +65,10 @@ export class StoreMaintenance {
     this.#measurements.add(measurement);
   }
 
-  /** Notes a committed batch; checks the size cap every SIZE_CHECK_EVERY_ROWS rows. */
-  rowsWritten(rows: number): void {
-    this.#rowsSinceSizeCheck += rows;
-    if (this.#rowsSinceSizeCheck < SIZE_CHECK_EVERY_ROWS) return;
+  /** Notes a committed batch of about `bytes`; checks the size cap every 1/32 of maxBytes written. */
+  written(bytes: number): void {
+    this.#bytesSinceSizeCheck += bytes;
+    if (this.#bytesSinceSizeCheck < this.#options.maxBytes * SIZE_CHECK_EVERY_SHARE) return;
     try {
       this.pruneBySize();
     } catch (err) {
@@ -92,29 +104,56 @@ export class StoreMaintenance {
     }
   }
 
+  /**
+   * Deletes the oldest rows while the pages in use pass their share of the cap, then gives
+   * the WAL and the free pages back so the file and the WAL together stay within maxBytes.
+   */
   pruneBySize(): void {
     const { maxBytes, log } = this.#options;
-    this.#rowsSinceSizeCheck = 0;
+    this.#bytesSinceSizeCheck = 0;
+    const dataBudget = maxBytes - walBudgetOf(maxBytes);
+    let deleted = 0;
     // Rowids grow with insertion, so "oldest first" is a rowid range; the share to delete
     // is estimated from the byte overshoot and refined for a few rounds.
     for (let round = 0; round < 4; round++) {
       const used = usedBytes(this.#db);
-      if (used <= maxBytes) return;
+      if (used <= dataBudget) break;
       const { lo, hi } = this.#idRange.get() as { lo: number | null; hi: number | null };
-      if (lo === null || hi === null) return;
-      const share = Math.min(1, (used - maxBytes * PRUNE_TARGET) / used);
+      if (lo === null || hi === null) break;
+      const share = Math.min(1, (used - dataBudget * PRUNE_TARGET) / used);
       const upTo = lo + Math.max(1, Math.ceil((hi - lo + 1) * share)) - 1;
-      const { changes } = this.#deleteUpTo.run(upTo);
-      this.pruned.size += Number(changes);
+      deleted += Number(this.#deleteUpTo.run(upTo).changes);
+    }
+    if (deleted > 0) {
+      this.pruned.size += deleted;
       log.verbose(
-        `LOCAL STORE: size cap ${Math.round(maxBytes / MIB)} MiB reached, deleted ${changes} oldest points`,
+        `LOCAL STORE: size cap ${Math.round(maxBytes / MIB)} MiB reached, deleted ${deleted} oldest points`,
       );
     }
+    this.#fitOnDisk(deleted > 0);
   }
 
   releaseFreePages(): void {
     // Free pages are reused by later inserts; only hand back a large surplus (e.g. after
     // maxBytes was lowered), so the file shrinks without a full VACUUM.
     if (freeBytes(this.#db) > this.#options.maxBytes * 0.25) this.#db.exec('PRAGMA incremental_vacuum');
+  }
+
+  /** File plus WAL within maxBytes: free pages beyond the pages' share handed back, the WAL truncated. */
+  #fitOnDisk(pruned: boolean): void {
+    const { file, maxBytes } = this.#options;
+    if (file === undefined) return;
+    const walBudget = walBudgetOf(maxBytes);
+    const pageSize = pragmaNumber(this.#db, 'page_size');
+    // After a prune the pages in use fit their share, so pages past it are free ones; fewer free
+    // pages than that are kept, as later inserts reuse them.
+    const surplus = Math.ceil(
+      (pragmaNumber(this.#db, 'page_count') * pageSize - (maxBytes - walBudget)) / pageSize,
+    );
+    if (surplus > 0) this.#db.exec(`PRAGMA incremental_vacuum(${surplus})`);
+    // A reader in the middle of a query can hold the WAL; then the next check truncates it.
+    if (pruned || surplus > 0 || fileBytes(`${file}-wal`) > walBudget) {
+      this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    }
   }
 }

@@ -1,10 +1,19 @@
 /**
- * The read side of the local store: the few query shapes the web UI needs.
+ * The read side of the local store: the few query shapes the web UI needs, each turned into a
+ * plan (SQL statements with their parameters, and how their rows become the answer) that an
+ * executor runs: in this thread (the store's own `series()`, `events()`, ..., for tests and benchmarks) or in a worker thread
+ * (query-worker.ts, what the web UI uses, so no query can stall UDP intake or deliveries).
+ *
+ * Every request's work is bounded three ways: each list (tags, fields, text fields, group-by,
+ * tag filters and their values) has a limit, and a request over it is refused naming the
+ * limit; every statement scans a bounded number of rows or a bounded time range; and every
+ * statement calls `within_cap()` per row it looks at, which stops it once the request's time
+ * cap has passed.
  *
  * Tag and field names reach SQL only as bound JSON paths (`$."name"`), after a name check,
  * so no request value is ever spliced into SQL text.
  */
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { SQLInputValue } from 'node:sqlite';
 
 export type TagMap = Record<string, string>;
 export type FieldMap = Record<string, number | string | boolean | null>;
@@ -80,13 +89,45 @@ export interface FacetsQuery {
   scanLimit?: number;
 }
 
+/** The limits of one request; a request beyond them is refused with a message naming the limit. */
+export const QUERY_LIMITS = {
+  /** Tags of one facets request. */
+  facetTags: 20,
+  /** Fields of one series request. */
+  fields: 20,
+  /** Text fields searched by one events request. */
+  textFields: 10,
+  /** Tags one series or latest request groups by. */
+  groupBy: 5,
+  /** Tags one events request filters on, and values per tag. */
+  tagFilters: 10,
+  tagFilterValues: 50,
+  /** Characters of the searched text. */
+  textChars: 200,
+  /** Rows a series or latest answer may have (buckets × groups). */
+  resultRows: 100_000,
+  /** Time one request may run (all its statements). */
+  timeCapMs: 2000,
+} as const;
+
 const NAME = /^[A-Za-z0-9_.:\- ]{1,100}$/;
 const MAX_EVENTS = 1000;
+/** What `within_cap()` throws with once the time cap has passed; recognised in the error text. */
+export const TIME_CAP_MARKER = 'butler-sos: query time cap reached';
 
 export class StoreQueryError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StoreQueryError';
+  }
+}
+
+/** A request refused because too many requests are waiting for the store. */
+export class StoreBusyError extends Error {
+  readonly statusCode = 503;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreBusyError';
   }
 }
 
@@ -99,10 +140,30 @@ function checkName(kind: string, name: string): string {
   return name;
 }
 
+/** Refuses a list longer than its limit, naming both. */
+export function checkCount(what: string, count: number, limit: number): void {
+  if (count > limit) throw new StoreQueryError(`${what}: ${count} given, at most ${limit} allowed`);
+}
+
 const jsonPath = (name: string) => `$."${name}"`;
 
 function finite(n: number | undefined, fallback: number): number {
   return n === undefined || !Number.isFinite(n) ? fallback : n;
+}
+
+export type Row = Record<string, number | string | null>;
+
+/** One SQL statement and its parameters; `maxRows`: stop reading after that many rows plus one. */
+export interface PlannedStatement {
+  sql: string;
+  params: SQLInputValue[];
+  maxRows?: number;
+}
+
+/** A query as statements, and how their rows (one list per statement) become the answer. */
+export interface Plan<T> {
+  statements: PlannedStatement[];
+  finish(rows: Row[][]): T;
 }
 
 export interface StoreReader {
@@ -113,52 +174,75 @@ export interface StoreReader {
   measurements(): string[];
 }
 
-type Prepare = (sql: string) => StatementSync;
-type Row = Record<string, number | string | null>;
+/** The same queries, answered without blocking the caller (the web UI's view of the store). */
+export interface AsyncStoreReader {
+  series(q: SeriesQuery): Promise<SeriesResult>;
+  latest(q: LatestQuery): Promise<LatestPoint[]>;
+  events(q: EventsQuery): Promise<EventRow[]>;
+  facets(q: FacetsQuery): Promise<Record<string, string[]>>;
+  measurements(): Promise<string[]>;
+}
 
-export function createReader(db: DatabaseSync, now: () => number): StoreReader {
-  const prepare = statementCache(db);
-  // A JS function rather than SQLite's lower(), which only folds ASCII letters.
-  db.function('text_contains', { deterministic: true }, (haystack, needle) =>
-    typeof haystack === 'string' && typeof needle === 'string' && haystack.toLowerCase().includes(needle)
-      ? 1
-      : 0,
-  );
+export const queryPlans = {
+  series: seriesPlan,
+  latest: latestPlan,
+  events: eventsPlan,
+  facets: facetsPlan,
+  measurements: measurementsPlan,
+};
+
+/** Runs plans with `run(statements)`, synchronously. */
+export function readerOf(run: (statements: PlannedStatement[]) => Row[][], now: () => number): StoreReader {
+  const exec = <T>(plan: Plan<T>): T => plan.finish(run(plan.statements));
   return {
-    series: (q) => series(prepare, q, now),
-    latest: (q) => latest(prepare, q),
-    events: (q) => events(prepare, q),
-    facets: (q) => facets(prepare, q),
-    measurements() {
-      const rows = prepare('SELECT DISTINCT measurement FROM points ORDER BY measurement').all() as Array<{
-        measurement: string;
-      }>;
-      return rows.map((r) => r.measurement);
-    },
+    series: (q) => exec(seriesPlan(q, now)),
+    latest: (q) => exec(latestPlan(q)),
+    events: (q) => exec(eventsPlan(q)),
+    facets: (q) => exec(facetsPlan(q)),
+    measurements: () => exec(measurementsPlan()),
   };
 }
 
-/** Statements cached by SQL text; the shapes vary only with the number of names. */
-function statementCache(db: DatabaseSync): Prepare {
-  const cache = new Map<string, StatementSync>();
-  return (sql) => {
-    let s = cache.get(sql);
-    if (s === undefined) {
-      s = db.prepare(sql);
-      cache.set(sql, s);
-    }
-    return s;
+/** Runs plans with `run(statements)`, asynchronously (a bad query is refused before anything runs). */
+export function asyncReaderOf(
+  run: (statements: PlannedStatement[]) => Promise<Row[][]>,
+  now: () => number,
+): AsyncStoreReader {
+  const exec = async <T>(plan: () => Plan<T>): Promise<T> => {
+    const p = plan();
+    return p.finish(await run(p.statements));
+  };
+  return {
+    series: (q) => exec(() => seriesPlan(q, now)),
+    latest: (q) => exec(() => latestPlan(q)),
+    events: (q) => exec(() => eventsPlan(q)),
+    facets: (q) => exec(() => facetsPlan(q)),
+    measurements: () => exec(measurementsPlan),
   };
 }
 
-const groupTags = (groupBy: string[] | undefined) =>
-  (groupBy ?? ['server_name']).map((t) => checkName('tag', t));
+function groupTags(groupBy: string[] | undefined): string[] {
+  const tags = groupBy ?? ['server_name'];
+  checkCount('groupBy tags', tags.length, QUERY_LIMITS.groupBy);
+  return tags.map((t) => checkName('tag', t));
+}
 
 const groupColumns = (groupBy: string[]) => groupBy.map((_, i) => `json_extract(tags, ?) AS g${i}`);
 
+/** Refuses an answer cut at `maxRows` (the statement found more). */
+function checkRows(rows: Row[], what: string): Row[] {
+  if (rows.length > QUERY_LIMITS.resultRows) {
+    throw new StoreQueryError(
+      `${what}: more than ${QUERY_LIMITS.resultRows} rows; ask for fewer groupBy tags, a shorter time range or fewer points`,
+    );
+  }
+  return rows;
+}
+
 /** Bucket averages per series (one series per combination of the groupBy tags). */
-function series(prepare: Prepare, q: SeriesQuery, now: () => number): SeriesResult {
+function seriesPlan(q: SeriesQuery, now: () => number): Plan<SeriesResult> {
   const measurement = checkName('measurement', q.measurement);
+  checkCount('fields', q.fields.length, QUERY_LIMITS.fields);
   const fields = q.fields.map((f) => checkName('field', f));
   if (fields.length === 0) throw new StoreQueryError('at least one field is required');
   const groupBy = groupTags(q.groupBy);
@@ -169,7 +253,7 @@ function series(prepare: Prepare, q: SeriesQuery, now: () => number): SeriesResu
 
   const fieldCols = fields.map((_, i) => `avg(json_extract(fields, ?)) AS f${i}`);
   const sql = `SELECT max(time_ms) AS t, ${[...groupColumns(groupBy), ...fieldCols].join(', ')}
-    FROM points WHERE measurement = ? AND time_ms >= ? AND time_ms <= ?
+    FROM points WHERE measurement = ? AND time_ms >= ? AND time_ms <= ? AND within_cap()
     GROUP BY ${['time_ms / CAST(? AS INTEGER)', ...groupBy.map((_, i) => `g${i}`)].join(', ')} ORDER BY t`;
   const params: SQLInputValue[] = [
     ...groupBy.map(jsonPath),
@@ -179,8 +263,13 @@ function series(prepare: Prepare, q: SeriesQuery, now: () => number): SeriesResu
     Math.floor(untilMs),
     bucketMs,
   ];
-  const rows = prepare(sql).all(...params) as Row[];
-  return { bucketMs, series: sortedByTags(seriesOf(rows, groupBy, fields)) };
+  return {
+    statements: [{ sql, params, maxRows: QUERY_LIMITS.resultRows }],
+    finish: ([rows]) => ({
+      bucketMs,
+      series: sortedByTags(seriesOf(checkRows(rows!, 'series'), groupBy, fields)),
+    }),
+  };
 }
 
 /** Rows (ordered by time) split into one series per group. */
@@ -217,52 +306,63 @@ function sortedByTags(list: Series[]): Series[] {
   });
 }
 
-function latest(prepare: Prepare, q: LatestQuery): LatestPoint[] {
+function latestPlan(q: LatestQuery): Plan<LatestPoint[]> {
   const measurement = checkName('measurement', q.measurement);
   const groupBy = groupTags(q.groupBy);
   // SQLite returns the other columns of the row holding max(): the newest point per group.
   const sql = `SELECT max(time_ms) AS t, tags, fields, ${groupColumns(groupBy).join(', ')}
-    FROM points WHERE measurement = ? AND time_ms >= ? GROUP BY ${groupBy.map((_, i) => `g${i}`).join(', ')}`;
-  const rows = prepare(sql).all(
-    ...groupBy.map(jsonPath),
-    measurement,
-    Math.floor(finite(q.sinceMs, 0)),
-  ) as Array<{ t: number; tags: string; fields: string }>;
-  return rows.map((r) => ({ timeMs: r.t, tags: JSON.parse(r.tags), fields: JSON.parse(r.fields) }));
+    FROM points WHERE measurement = ? AND time_ms >= ? AND within_cap() GROUP BY ${groupBy.map((_, i) => `g${i}`).join(', ')}`;
+  const params = [...groupBy.map(jsonPath), measurement, Math.floor(finite(q.sinceMs, 0))];
+  return {
+    statements: [{ sql, params, maxRows: QUERY_LIMITS.resultRows }],
+    finish: ([rows]) =>
+      checkRows(rows!, 'latest').map((r) => ({
+        timeMs: Number(r.t),
+        tags: JSON.parse(String(r.tags)),
+        fields: JSON.parse(String(r.fields)),
+      })),
+  };
 }
 
-function events(prepare: Prepare, q: EventsQuery): EventRow[] {
+function eventsPlan(q: EventsQuery): Plan<EventRow[]> {
   const measurement = checkName('measurement', q.measurement);
   const limit = Math.max(1, Math.min(MAX_EVENTS, Math.floor(finite(q.limit, 200))));
   const scanLimit = Math.max(limit, Math.min(1_000_000, Math.floor(finite(q.scanLimit, 50_000))));
   const { where, params } = eventFilters(q);
   const sql = `SELECT id, time_ms, tags, fields FROM (
       SELECT id, time_ms, tags, fields FROM points
-      WHERE measurement = ? AND time_ms >= ? AND id > ?
+      WHERE measurement = ? AND time_ms >= ? AND id > ? AND within_cap()
       ORDER BY time_ms DESC, id DESC LIMIT ?
     ) ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY time_ms DESC, id DESC LIMIT ?`;
-  const rows = prepare(sql).all(
+  const all: SQLInputValue[] = [
     measurement,
     Math.floor(finite(q.sinceMs, 0)),
     Math.floor(finite(q.afterId, 0)),
     scanLimit,
     ...params,
     limit,
-  ) as Array<{ id: number; time_ms: number; tags: string; fields: string }>;
-  return rows.map((r) => ({
-    id: r.id,
-    timeMs: r.time_ms,
-    tags: JSON.parse(r.tags),
-    fields: JSON.parse(r.fields),
-  }));
+  ];
+  return {
+    statements: [{ sql, params: all }],
+    finish: ([rows]) =>
+      rows!.map((r) => ({
+        id: Number(r.id),
+        timeMs: Number(r.time_ms),
+        tags: JSON.parse(String(r.tags)),
+        fields: JSON.parse(String(r.fields)),
+      })),
+  };
 }
 
 /** The tag and text filters of an events query, as SQL conditions and their parameters. */
 function eventFilters(q: EventsQuery): { where: string[]; params: SQLInputValue[] } {
   const where: string[] = [];
   const params: SQLInputValue[] = [];
-  for (const [tag, values] of Object.entries(q.tags ?? {})) {
+  const filters = Object.entries(q.tags ?? {});
+  checkCount('tag filters', filters.length, QUERY_LIMITS.tagFilters);
+  for (const [tag, values] of filters) {
+    checkCount(`values of tag filter ${tag.slice(0, 100)}`, values.length, QUERY_LIMITS.tagFilterValues);
     const wanted = values.filter((v) => v !== '');
     if (wanted.length === 0) continue;
     checkName('tag', tag);
@@ -270,8 +370,11 @@ function eventFilters(q: EventsQuery): { where: string[]; params: SQLInputValue[
     params.push(jsonPath(tag), ...wanted);
   }
   const text = q.text?.trim().toLowerCase() ?? '';
+  checkCount('characters of text', text.length, QUERY_LIMITS.textChars);
   if (text !== '') {
-    const names = (q.textFields ?? ['message']).map((f) => checkName('field', f));
+    const textFields = q.textFields ?? ['message'];
+    checkCount('textFields', textFields.length, QUERY_LIMITS.textFields);
+    const names = textFields.map((f) => checkName('field', f));
     const parts = names.map(() => "coalesce(json_extract(fields, ?), json_extract(tags, ?), '')");
     where.push(`text_contains(${parts.join(" || ' ' || ")}, ?)`);
     for (const n of names) params.push(jsonPath(n), jsonPath(n));
@@ -280,19 +383,26 @@ function eventFilters(q: EventsQuery): { where: string[]; params: SQLInputValue[
   return { where, params };
 }
 
-function facets(prepare: Prepare, q: FacetsQuery): Record<string, string[]> {
+function facetsPlan(q: FacetsQuery): Plan<Record<string, string[]>> {
   const measurement = checkName('measurement', q.measurement);
+  checkCount('tags', q.tags.length, QUERY_LIMITS.facetTags);
   const tags = q.tags.map((t) => checkName('tag', t));
   const scanLimit = Math.max(1, Math.min(1_000_000, Math.floor(finite(q.scanLimit, 5000))));
-  const out: Record<string, string[]> = {};
-  for (const tag of tags) {
-    const rows = prepare(
-      `SELECT DISTINCT v FROM (
-         SELECT json_extract(tags, ?) AS v FROM points WHERE measurement = ?
+  const sql = `SELECT DISTINCT v FROM (
+         SELECT json_extract(tags, ?) AS v FROM points WHERE measurement = ? AND within_cap()
          ORDER BY time_ms DESC, id DESC LIMIT ?
-       ) WHERE v IS NOT NULL ORDER BY v`,
-    ).all(jsonPath(tag), measurement, scanLimit) as Array<{ v: unknown }>;
-    out[tag] = rows.map((r) => String(r.v));
-  }
-  return out;
+       ) WHERE v IS NOT NULL ORDER BY v`;
+  return {
+    statements: tags.map((tag) => ({ sql, params: [jsonPath(tag), measurement, scanLimit] })),
+    finish: (rows) => Object.fromEntries(tags.map((tag, i) => [tag, rows[i]!.map((r) => String(r.v))])),
+  };
+}
+
+function measurementsPlan(): Plan<string[]> {
+  return {
+    statements: [
+      { sql: 'SELECT DISTINCT measurement FROM points WHERE within_cap() ORDER BY measurement', params: [] },
+    ],
+    finish: ([rows]) => rows!.map((r) => String(r.measurement)),
+  };
 }

@@ -22,7 +22,12 @@ export function applyPragmas(db: DatabaseSync, walLimitBytes: number): void {
   // NORMAL in WAL mode: a power cut can lose the last transactions but never corrupts the
   // file; the store holds recent history for the UI, not the system of record.
   db.exec('PRAGMA synchronous = NORMAL');
+  // The WAL is checkpointed into the file at half its budget (at most SQLite's default of 1000
+  // pages, so closing the store never has much to copy) and cut back to the budget after.
   db.exec(`PRAGMA journal_size_limit = ${Math.floor(walLimitBytes)}`);
+  const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+  const pages = Math.max(16, Math.min(1000, Math.floor(walLimitBytes / 2 / pageSize)));
+  db.exec(`PRAGMA wal_autocheckpoint = ${pages}`);
   db.exec('PRAGMA temp_store = MEMORY');
   db.exec('PRAGMA busy_timeout = 2000');
 }

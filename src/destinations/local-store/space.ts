@@ -1,5 +1,15 @@
-/** How much room the local store's database takes, from SQLite's page counts. */
+/** How much room the local store's database takes, from SQLite's page counts and the files. */
+import { statSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
+
+/** Size of a file on disk; 0 when it does not exist (the WAL exists only while the store is open). */
+export function fileBytes(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
 export function pragmaNumber(db: DatabaseSync, name: string): number {
   return (db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name] ?? 0;

@@ -8,7 +8,10 @@ export const prometheusSchema = section(
     enable: bool(false, 'Expose /metrics for Prometheus.'),
     host: str('0.0.0.0', 'Bind address.'),
     port: port(9842, 'Port.'),
-    nodeMetricsHost: str('0.0.0.0', '[main] Bind address of the Node.js process metrics endpoint.'),
+    nodeMetricsHost: str(
+      '',
+      '[main] Bind address of the Node.js process metrics endpoint; empty: the same as host (upstream: 0.0.0.0).',
+    ),
     nodeMetricsPort: port(9001, '[main] Port of the Node.js process metrics endpoint.'),
   },
   'Prometheus endpoint.',
@@ -20,5 +23,7 @@ export function checkPrometheus(s: { prometheus: PrometheusConfig }, check: Sett
   if (!s.prometheus.enable) return;
   const because = 'prometheus.enable is true';
   check.requireHost(['prometheus', 'host'], s.prometheus.host, because);
-  check.requireHost(['prometheus', 'nodeMetricsHost'], s.prometheus.nodeMetricsHost, because);
+  if (s.prometheus.nodeMetricsHost.trim() !== '') {
+    check.requireHost(['prometheus', 'nodeMetricsHost'], s.prometheus.nodeMetricsHost, because);
+  }
 }

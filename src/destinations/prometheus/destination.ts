@@ -3,10 +3,12 @@
  * record replaces its server's samples in the registry, a failed poll removes them (instead
  * of exporting the last values forever, as upstream did), and a scrape reads the registry,
  * the agent's own metrics and its status. Upstream's second endpoint, Node.js process
- * metrics only, runs beside it when its port differs.
+ * metrics only, runs beside it when its port differs. Both use the agent's HTTP security
+ * (TLS and basic auth from httpSecurity.webConfigFile, Host allow-list, rate limit).
  */
 import { lifecycle } from '../../components/component.ts';
 import type { Destination, DestinationContext } from '../../components/destination.ts';
+import { type HttpSecurity, httpSecurityOf } from '../../http-security/security.ts';
 import { engineHealthPromScope, engineHealthToPrometheus } from '../../mapping/engine-health.ts';
 import { proxySessionsPromScope, proxySessionsToPrometheus } from '../../mapping/proxy-sessions.ts';
 import { forKind, type PerKind, type RecordKind } from '../../records/record.ts';
@@ -26,9 +28,11 @@ export function createPrometheusDestination(context: DestinationContext): Destin
   const life = lifecycle(`Prometheus on ${s.prometheus.host}:${s.prometheus.port}`, {
     async start() {
       sink.registerCollector(() => context.agent.metrics());
+      const security = await httpSecurityOf(s.httpSecurity);
       const server = await startMetricsServer({
         host: s.prometheus.host,
         port: s.prometheus.port,
+        security,
         sink,
         log,
         extraRoutes: (app) => {
@@ -37,7 +41,7 @@ export function createPrometheusDestination(context: DestinationContext): Destin
       });
       servers.push(server);
       log.info(`PROM: Prometheus Butler SOS metrics server now listening on ${server.address}`);
-      await startNodeMetrics(context, servers);
+      await startNodeMetrics(context, security, servers);
     },
     async stop() {
       await Promise.allSettled(servers.map((server) => server.close()));
@@ -70,24 +74,36 @@ function prometheusDeliveries(sink: PrometheusSink): PerKind<void> {
   };
 }
 
+/** The Node.js metrics endpoint's address: `nodeMetricsHost`, or `prometheus.host` when that is unset. */
+export function nodeMetricsHostOf(prometheus: { host: string; nodeMetricsHost: string }): string {
+  return prometheus.nodeMetricsHost.trim() === '' ? prometheus.host : prometheus.nodeMetricsHost;
+}
+
 /**
  * Upstream's second endpoint: Node.js process metrics only, on nodeMetricsHost:nodeMetricsPort.
- * Kept for dashboards that scrape it; a port in use is a warning (the same metrics are also on
- * the main endpoint), not a reason to stop.
+ * Kept for dashboards that scrape it. Unlike upstream it binds where /metrics binds unless
+ * nodeMetricsHost says otherwise (upstream: 0.0.0.0), and, as every listener, a port it cannot
+ * open fails the start.
  */
-async function startNodeMetrics({ settings: s, log }: DestinationContext, servers: MetricsServer[]) {
-  const { nodeMetricsHost: host, nodeMetricsPort: port } = s.prometheus;
+async function startNodeMetrics(
+  { settings: s, log }: DestinationContext,
+  security: HttpSecurity,
+  servers: MetricsServer[],
+) {
+  const { nodeMetricsPort: port } = s.prometheus;
   if (port === s.prometheus.port) return;
-  try {
-    const server = await startMetricsServer({
-      host,
-      port,
-      sink: createPrometheusSink({ log, collectDefaultMetrics: true }),
-      log,
-    });
-    log.info(`PROM: Prometheus Node.js metrics server now listening on ${server.address}`);
-    servers.push(server);
-  } catch (error) {
-    log.warn(`PROM: Node.js metrics endpoint not started on ${host}:${port}: ${(error as Error).message}`);
-  }
+  const host = nodeMetricsHostOf(s.prometheus);
+  const server = await startMetricsServer({
+    host,
+    port,
+    keys: {
+      host: s.prometheus.nodeMetricsHost.trim() === '' ? 'prometheus.host' : 'prometheus.nodeMetricsHost',
+      port: 'prometheus.nodeMetricsPort',
+    },
+    security,
+    sink: createPrometheusSink({ log, collectDefaultMetrics: true }),
+    log,
+  });
+  log.info(`PROM: Prometheus Node.js metrics server now listening on ${server.address}`);
+  servers.push(server);
 }

@@ -5,6 +5,7 @@
  */
 import type { Source, SourceContext } from '../../components/source.ts';
 import { udpEventSource } from '../../udp/event-source.ts';
+import { haTimedLogEvents } from '../../udp/event-time.ts';
 import { createLogEventHandler } from './handler.ts';
 
 export function createLogEventsSource(context: SourceContext): Source {
@@ -23,7 +24,7 @@ export function createLogEventsSource(context: SourceContext): Source {
         eventCounters: context.counters.events,
         rejectedCounters: context.counters.rejected,
         appNameOf: perf.appNameLookup.enable ? (appId) => context.appNames.nameOf(appId) : undefined,
-        emit: context.emit,
+        emit: haTimedLogEvents(s.ha, context.emit),
         log,
       }),
   });

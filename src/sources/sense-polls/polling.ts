@@ -46,6 +46,8 @@ export interface SensePollingOptions {
   log: Logger;
   /** Poll once right at start (default true; upstream waits one interval). */
   runAtStart?: boolean;
+  /** Poll on the interval grid (HA pair; default false), see scheduler.ts. */
+  alignToGrid?: boolean;
   /** Health and proxy-session request timeout; upstream 5000 ms. */
   requestTimeoutMs?: number;
   /** QRS request timeout; upstream has none. Default 60000 ms. */
@@ -81,7 +83,11 @@ export function startSensePolling(options: SensePollingOptions): SensePolling {
   });
   const tracker = createPollFailureTracker(log);
   const table = options.table ?? new AppNameTable();
-  const scheduler = createScheduler({ log, runAtStart: options.runAtStart ?? true });
+  const scheduler = createScheduler({
+    log,
+    runAtStart: options.runAtStart ?? true,
+    alignToGrid: options.alignToGrid ?? false,
+  });
   let handlerErrors = 0;
 
   // A failing consumer must never stop polling.

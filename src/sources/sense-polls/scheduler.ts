@@ -10,7 +10,12 @@
  * Upstream waits one full interval before the first poll
  * (docs/reference/sense-apis.md#poll-scheduling), which leaves dashboards empty and app ids
  * unresolved for the first 30–60 s. Intervals are still the configured ones.
+ *
+ * With `alignToGrid` (on in an HA pair), ticks fall on the whole multiples of each job's
+ * interval since the epoch instead of counting from start (src/ha/grid.ts), so two agents
+ * poll in the same slots and can time their records by the slot.
  */
+import { type GridTimer, startGridTimer } from '../../ha/grid.ts';
 import type { Logger } from '../../logging/logger.ts';
 
 export interface SchedulerJob {
@@ -45,6 +50,8 @@ export interface Scheduler {
 export interface SchedulerOptions {
   log: Logger;
   runAtStart?: boolean;
+  /** Tick on the interval grid (multiples of the interval since the epoch). Default false. */
+  alignToGrid?: boolean;
 }
 
 /** One (poller, server) job: its timer, its run in progress, its counters. */
@@ -54,7 +61,7 @@ class ScheduledJob {
   /** The run in progress, settled without rejecting. */
   current: Promise<void> | undefined;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: NodeJS.Timeout | GridTimer | undefined;
   #immediate: NodeJS.Immediate | undefined;
   /** Consecutive skipped ticks; the first one of a streak is logged. */
   #skipStreak = 0;
@@ -74,8 +81,10 @@ class ScheduledJob {
   }
 
   /** Starts the interval timer, and a first run on the next turn of the event loop. */
-  arm(runAtStart: boolean): void {
-    this.#timer = setInterval(() => this.#tick(), this.job.intervalMs);
+  arm(runAtStart: boolean, alignToGrid: boolean): void {
+    this.#timer = alignToGrid
+      ? startGridTimer(this.job.intervalMs, () => this.#tick())
+      : setInterval(() => this.#tick(), this.job.intervalMs);
     if (runAtStart) {
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;
@@ -85,7 +94,8 @@ class ScheduledJob {
   }
 
   disarm(): void {
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer && 'stop' in this.#timer) this.#timer.stop();
+    else if (this.#timer) clearInterval(this.#timer);
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#timer = undefined;
     this.#immediate = undefined;
@@ -139,6 +149,7 @@ class ScheduledJob {
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { log } = options;
   const runAtStart = options.runAtStart ?? true;
+  const alignToGrid = options.alignToGrid ?? false;
   const jobs = new Map<string, ScheduledJob>();
   let started = false;
 
@@ -152,7 +163,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       const scheduled = new ScheduledJob(job, log);
       jobs.set(job.key, scheduled);
-      if (started) scheduled.arm(runAtStart);
+      if (started) scheduled.arm(runAtStart, alignToGrid);
     },
     remove(key) {
       jobs.get(key)?.disarm();
@@ -161,7 +172,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     start() {
       if (started) return;
       started = true;
-      for (const scheduled of jobs.values()) scheduled.arm(runAtStart);
+      for (const scheduled of jobs.values()) scheduled.arm(runAtStart, alignToGrid);
     },
     async stop(graceMs = 5000) {
       started = false;

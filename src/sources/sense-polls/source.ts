@@ -6,6 +6,7 @@
 import { lifecycle } from '../../components/component.ts';
 import type { MetricSample } from '../../components/metrics.ts';
 import type { PolledServerStatus, Source, SourceContext } from '../../components/source.ts';
+import { gridTimedPolls } from '../../ha/poll-time.ts';
 import { type SensePolling, startSensePolling } from './polling.ts';
 
 export function createSensePollsSource(context: SourceContext): Source {
@@ -21,7 +22,14 @@ export function createSensePollsSource(context: SourceContext): Source {
         userSessions: s.userSessions,
         appNames: s.appNames,
         table: context.appNames,
-        onRecord: context.emit,
+        // An HA pair polls on the interval grid and times each poll by its slot.
+        alignToGrid: s.ha.enable,
+        onRecord: s.ha.enable
+          ? gridTimedPolls(context.emit, {
+              healthMs: s.serversToMonitor.pollingInterval,
+              sessionsMs: s.userSessions.pollingInterval,
+            })
+          : context.emit,
         log,
       });
     },

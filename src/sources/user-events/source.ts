@@ -5,6 +5,7 @@
  */
 import type { Source, SourceContext } from '../../components/source.ts';
 import { udpEventSource } from '../../udp/event-source.ts';
+import { haTimedUserEvents } from '../../udp/event-time.ts';
 
 export function createUserEventsSource(context: SourceContext): Source {
   const { settings: s, log } = context;
@@ -20,7 +21,7 @@ export function createUserEventsSource(context: SourceContext): Source {
         excludeUser: s.userEvents.excludeUser,
         eventCounters: context.counters.events,
         appNameOf: (appId) => context.appNames.nameOf(appId),
-        emit: context.emit,
+        emit: haTimedUserEvents(s.ha, context.emit),
         log,
       });
     },

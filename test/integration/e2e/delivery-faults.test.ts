@@ -183,6 +183,65 @@ describe('delivery under faults (real services, agent as a child process)', { co
     assert.ok(stored.distinct <= sent);
   });
 
+  test('1,000 events/s for 6 s while InfluxDB is down, agent SIGKILLed 1 s after: all 6,000 stored', {
+    timeout: 170_000,
+  }, async (t) => {
+    const r = await rig(t);
+    const influx = await privateInflux(r);
+    // The default delivery settings: the batch being retried must be on disk, not in memory.
+    const config = rigConfig(r, { influx: { port: influx.port, dbName: DB } });
+    const first = await start(r, config);
+    await influxReady(first);
+    await influx.kill('SIGKILL');
+
+    const stream = startEventStream({
+      port: r.udpPort,
+      ratePerSecond: 1000,
+      runId: 'down-crash',
+      total: 6000,
+    });
+    r.streams.push(stream);
+    await stream.untilSent(6000);
+    const sent = await stream.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const killed = await first.kill();
+    assert.equal(killed.signal, 'SIGKILL');
+    await influx.restart();
+
+    const second = await start(r, config);
+    await untilStoredAndSettled(second, influx.url, sent);
+    const stored = await storedLogEvents(influx.url, DB);
+    t.diagnostic(`sent ${sent}, stored ${stored.rows} points, ${stored.distinct} distinct`);
+    assert.deepEqual(stored, { rows: sent, distinct: sent, inAutogen: 0 });
+  });
+
+  test('disk-first mode: every event goes through the spool and is stored exactly once', {
+    timeout: 90_000,
+  }, async (t) => {
+    const r = await rig(t);
+    const influx = await privateInflux(r);
+    const agent = await start(
+      r,
+      rigConfig(r, { influx: { port: influx.port, dbName: DB }, delivery: { diskFirst: true } }),
+    );
+    await influxReady(agent);
+    const stream = startEventStream({
+      port: r.udpPort,
+      ratePerSecond: 1000,
+      runId: 'disk-first',
+      total: 3000,
+    });
+    r.streams.push(stream);
+    await stream.untilSent(3000);
+    const sent = await stream.stop();
+    await untilStoredAndSettled(agent, influx.url, sent);
+    const stored = await storedLogEvents(influx.url, DB);
+    const d = await destination(agent, /influx/i);
+    t.diagnostic(`sent ${sent}, stored ${stored.rows}, through the spool ${d.overflowed}`);
+    assert.deepEqual(stored, { rows: sent, distinct: sent, inAutogen: 0 });
+    assert.equal(d.overflowed, sent, 'every event went through the spool');
+  });
+
   test('SIGTERM with InfluxDB down: exit 0 within the deadline, the next start delivers the spool', {
     timeout: 120_000,
   }, async (t) => {

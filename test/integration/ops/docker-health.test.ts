@@ -55,7 +55,7 @@ test('a port already in use rejects with a clear message', async () => {
         check: () => ({ healthy: true, reasons: [] }),
         log,
       }),
-      /MAIN: Error while starting Docker health check server on port \d+/,
+      /MAIN: Error while starting Docker health check server: .*dockerHealthCheck\.port \d+ is already in use/,
     );
   } finally {
     await first.close();

@@ -108,13 +108,14 @@ test('the bundle has no import.meta.url left, and packages resolved at run time 
   await bundleApp({ entry: join(ROOT, 'src', 'cli', 'main.ts'), outfile: cliFile });
   const cli = readFileSync(cliFile, 'utf8');
   assert.doesNotMatch(cli, /import\.meta\.url/);
-  assert.doesNotMatch(cli, /createRequire\([^;\n]*\.href\)\(/, 'no runtime require of a package');
+  assert.doesNotMatch(cli, /createRequire\d*\([^;\n]*\.href\)\(/, 'no runtime require of a package');
   assert.match(cli, /sourceURL=file:\/\/\/butler-sos-/);
 
   // The web UI serves uPlot's files from the package folder: it must be copied beside the binary.
   const webFile = join(dir, 'web-server.mjs');
   const web = await bundleApp({ entry: join(ROOT, 'src', 'web', 'server.ts'), outfile: webFile });
-  assert.match(readFileSync(webFile, 'utf8'), /createRequire\([^;\n]*\.href\)\.resolve\(/);
+  // esbuild numbers the local name when several modules import createRequire.
+  assert.match(readFileSync(webFile, 'utf8'), /createRequire\d*\([^;\n]*\.href\)\.resolve\(/);
   assert.deepEqual([...web.resolvedAtRuntime], ['uplot']);
 });
 

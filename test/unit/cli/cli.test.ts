@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { hashSync } from 'bcryptjs';
 import { corpusSkip } from '../../support/compat-corpus.ts';
 import {
   FIXTURE_V14,
@@ -33,7 +34,8 @@ function cli(args: string[], options: { cwd?: string; env?: Record<string, strin
     execFile(
       process.execPath,
       [MAIN, ...args],
-      { cwd: options.cwd ?? REPO, env, timeout: 20_000 },
+      // Only a guard against a hung child: on a loaded machine 16 children at once take a while.
+      { cwd: options.cwd ?? REPO, env, timeout: 90_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
@@ -73,18 +75,43 @@ describe('butler-sos command line', { concurrency: true }, () => {
     }
   });
 
-  test('verify-config accepts the v14 and v15 fixtures unchanged, with nothing to report', async () => {
-    for (const file of [FIXTURE_V14, FIXTURE_V15]) {
-      const run = await cli(['verify-config', '-c', file]);
-      assert.equal(run.code, 0, run.stderr);
-      assert.equal(run.stdout, 'OK\n');
-      assert.equal(run.stderr, '');
-    }
+  /**
+   * A site folder for a fixture: its relative paths (certificates, httpSecurity.webConfigFile)
+   * resolve against the working directory, as an administrator's would.
+   */
+  const site = (name: string, webConfig: string) => {
+    const cwd = join(dir.path, name);
+    mkdirSync(join(cwd, 'config'), { recursive: true });
+    writeFileSync(join(cwd, 'config', 'web-config.yml'), webConfig);
+    return cwd;
+  };
+  // The v15 site protects its endpoints with basic auth (bcrypt cost 4 keeps the test fast).
+  const v15WebConfig = `basic_auth_users:\n  sos-admin: ${hashSync('a-long-password', 4)}\n`;
+
+  test('verify-config accepts the v14 and v15 fixtures unchanged; v14 gets the /metrics exposure warning', async () => {
+    const v15 = await cli(['verify-config', '-c', FIXTURE_V15], { cwd: site('v15-plain', v15WebConfig) });
+    assert.equal(v15.code, 0, v15.stderr);
+    assert.equal(v15.stdout, 'OK\n');
+    assert.equal(v15.stderr, '');
+    // An existing v14 config keeps /metrics on 10.40.2.15 without auth: allowed, as upstream, with a warning.
+    const v14 = await cli(['verify-config', '-c', FIXTURE_V14], {
+      cwd: site('v14-plain', '# TLS and users not configured yet\n'),
+    });
+    assert.equal(v14.code, 0, v14.stderr);
+    assert.equal(v14.stdout, 'OK\n');
+    const warnings = v14.stderr.split('\n').filter((line) => line !== '');
+    assert.equal(warnings.length, 1, v14.stderr);
+    assert.match(
+      warnings[0]!,
+      new RegExp(
+        `^VERIFY CONFIG FILE WARNING: Butler-SOS\\.prometheus\\.host \\(line ${lineContaining(readFileSync(FIXTURE_V14, 'utf8'), 'host: 10.40.2.15')}\\).*/metrics on "10\\.40\\.2\\.15" is reachable beyond this machine without authentication`,
+      ),
+    );
   });
 
   test('verify-config --strict accepts the v15 fixture once its certificate files exist', async () => {
     // Its certificate paths are relative: they resolve against the working directory.
-    const cwd = join(dir.path, 'v15-site');
+    const cwd = site('v15-site', v15WebConfig);
     const certs = join(cwd, 'config', 'certificate');
     mkdirSync(certs, { recursive: true });
     for (const name of ['skarholt-client.pem', 'skarholt-client-key.pem', 'skarholt-root.pem']) {
@@ -96,6 +123,7 @@ describe('butler-sos command line', { concurrency: true }, () => {
     const run = await cli(['verify-config', '--strict', '-c', FIXTURE_V15], { cwd });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'OK\n');
+    assert.equal(run.stderr, '');
   });
 
   test('verify-config accepts both upstream templates unchanged', { skip: corpusSkip }, async () => {

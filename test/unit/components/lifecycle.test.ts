@@ -27,6 +27,7 @@ import { serverIdentity } from '../../../src/records/server.ts';
 import { AppNameTable } from '../../../src/sources/app-names/table.ts';
 import { parseHealthBody } from '../../../src/sources/engine-health/parse.ts';
 import { parseLogEventDatagram } from '../../../src/sources/log-events/parse.ts';
+import { sampleAuditQueueRecord, sampleAuditRecord } from '../../support/audit-envelopes.ts';
 import { caseById, LOG_EVENTS } from '../../support/datagram-fixtures.ts';
 
 /** Port 1 on loopback: nothing listens there, so connections are refused at once. */
@@ -67,6 +68,12 @@ const COMPONENT_SETTINGS: Record<string, Record<string, unknown>> = {
   },
   'local-store': { localStore: { enable: true, file: join(folder, 'store.sqlite') } },
   file: { fileOutput: { enable: true, directory: join(folder, 'files') } },
+  'remote-write': {
+    remoteWrite: {
+      enable: true,
+      endpoints: [{ url: `http://${NOWHERE.host}:${NOWHERE.port}/api/v1/write` }],
+    },
+  },
   'sense-polls': {
     cert: {
       clientCert: join(folder, 'none.pem'),
@@ -88,6 +95,50 @@ const COMPONENT_SETTINGS: Record<string, Record<string, unknown>> = {
   },
   'user-events': {
     userEvents: { enable: true, udpServerConfig: { serverHost: '127.0.0.1', portUserActivityEvents: 0 } },
+  },
+  'audit-api': {
+    auditEvents: { enable: true, host: '127.0.0.1', port: 0 },
+    delivery: { spoolEnable: false, spoolDirectory: join(folder, 'audit-spool') },
+  },
+  'audit-influxdb': {
+    auditEvents: {
+      enable: true,
+      destination: {
+        enable: true,
+        type: 'influxdb',
+        influxdb: { metadata: { host: NOWHERE.host, port: NOWHERE.port } },
+      },
+    },
+  },
+  'audit-parquet': {
+    auditEvents: {
+      enable: true,
+      destination: {
+        enable: true,
+        type: 'parquet',
+        parquet: { metadata: { exportDirectory: join(folder, 'parquet') } },
+      },
+    },
+  },
+  'audit-qvd': {
+    auditEvents: {
+      enable: true,
+      destination: { enable: true, type: 'qvd', qvd: { metadata: { exportDirectory: join(folder, 'qvd') } } },
+    },
+  },
+  'audit-json': {
+    auditEvents: {
+      enable: true,
+      destination: {
+        enable: true,
+        type: 'json',
+        json: { objectdata: { enable: true, exportDirectory: join(folder, 'json') } },
+      },
+    },
+  },
+  'audit-queue-metrics': {
+    influxdbConfig: { enable: true, host: NOWHERE.host, port: NOWHERE.port, version: 1 },
+    auditEvents: { enable: true, queue: { queueMetrics: { influxdb: { enable: true } } } },
   },
   logdb: {
     logdb: {
@@ -164,7 +215,7 @@ function sampleRecords(): AgentRecord[] {
     Date.now(),
   );
   assert.ok(health.ok);
-  return [parsed.event, health.record];
+  return [parsed.event, health.record, sampleAuditRecord(), sampleAuditQueueRecord()];
 }
 
 /** Handles of the event loop by type, e.g. `{ Timeout: 2, UDPWRAP: 1 }`. */

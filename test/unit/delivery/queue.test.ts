@@ -215,11 +215,17 @@ describe('delivery queue bounds and overflow', () => {
     const log = createRecordingLogger();
     const q = createDeliveryQueue(queueOptions(sink, { maxQueued: 4, maxBatchSize: 2, overflow, log }));
     for (let i = 1; i <= 10; i++) q.enqueue(i);
-    await until(() => overflow.items.length === 6);
-    assert.deepEqual(overflow.items, [5, 6, 7, 8, 9, 10]);
-    assert.deepEqual(overflow.reasons, ['queue_full']);
-    assert.ok(
-      log.lines.some((l) => l.level === 'warn' && l.message.includes('6 items moved to the overflow store')),
+    // Beyond the bound at once; then, the destination failing, the rest of memory too.
+    await until(() => overflow.items.length === 10);
+    assert.deepEqual(overflow.items.slice(0, 6), [5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      [...overflow.items].sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    assert.equal(overflow.reasons[0], 'queue_full');
+    assert.ok(overflow.reasons.slice(1).every((r) => r === 'destination_down'));
+    await until(() =>
+      log.lines.some((l) => l.level === 'warn' && l.message.includes('items moved to the overflow store')),
     );
     assert.deepEqual(q.stats().dropped, {});
     down = false;
@@ -229,7 +235,82 @@ describe('delivery queue bounds and overflow', () => {
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     );
     assert.equal(overflow.items.length, 0);
-    assert.equal(q.stats().overflowed, 6);
+    assert.equal(q.stats().overflowed, 10);
+    await q.close(100);
+  });
+
+  it('bounds memory in bytes as the sink counts them, whatever the item count allows', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { sink: base } = recordingSink<string>(() => gate);
+    const sink = { ...base, sizeOf: (item: string) => item.length };
+    const overflow = memoryOverflow<string>();
+    const q = createDeliveryQueue(
+      queueOptions(sink, { maxQueued: 1000, maxQueuedBytes: 100, maxBatchSize: 2, overflow }),
+    );
+    const item = (n: number) => `${n}`.padStart(30, '.');
+    // 2 in flight (60 bytes) and 2 waiting (120 bytes): the bound is reached at the 4th.
+    for (let i = 0; i < 4; i++) q.enqueue(item(i));
+    // The rest go to the store (one at a time, so that none waits long for it).
+    for (let i = 4; i < 10; i++) {
+      q.enqueue(item(i));
+      await sleep(1);
+    }
+    await until(() => overflow.items.length === 6);
+    assert.deepEqual(overflow.items, [4, 5, 6, 7, 8, 9].map(item));
+    assert.ok(overflow.reasons.every((r) => r === 'queue_full'));
+    assert.equal(q.stats().queued + q.stats().inFlight, 4);
+    release();
+    await until(() => q.stats().delivered === 10);
+    await q.close(100);
+  });
+
+  it('drops what the overflow store cannot take fast enough, beyond the byte bound (spool_backlog)', async () => {
+    const { sink: base } = recordingSink<string>(() => new Promise(() => {}));
+    const sink = { ...base, sizeOf: (item: string) => item.length };
+    let release!: () => void;
+    const slowStore = new Promise<void>((r) => {
+      release = r;
+    });
+    const overflow = memoryOverflow<string>();
+    const accept = overflow.accept.bind(overflow);
+    overflow.accept = async (items, reason) => {
+      await slowStore;
+      await accept(items, reason);
+    };
+    const q = createDeliveryQueue(
+      queueOptions(sink, { maxQueued: 1000, maxQueuedBytes: 25, maxBatchSize: 2, overflow }),
+    );
+    const item = (n: number) => `${n}`.padStart(30, '.');
+    for (let i = 0; i < 1; i++) q.enqueue(item(i)); // memory: 30 bytes, full
+    for (let i = 1; i < 4; i++) q.enqueue(item(i)); // to the store: 90 bytes wait for it
+    await sleep(5);
+    for (let i = 4; i < 7; i++) q.enqueue(item(i)); // beyond 4 × 25 waiting bytes: dropped
+    assert.deepEqual(q.stats().dropped, { spool_backlog: 3 });
+    release();
+    await until(() => overflow.items.length === 3);
+    assert.deepEqual(overflow.items, [1, 2, 3].map(item));
+    await q.close(10);
+  });
+
+  it('disk-first: every item goes through the overflow store, and is delivered from it', async () => {
+    const { sink, written } = recordingSink<number>(() => {});
+    const overflow = memoryOverflow<number>();
+    const q = createDeliveryQueue(
+      queueOptions(sink, { maxBatchSize: 4, flushIntervalMs: 50, overflow, diskFirst: true }),
+    );
+    q.enqueueMany([1, 2, 3, 4, 5, 6]);
+    assert.equal(q.stats().queued, 0, 'nothing waits in memory');
+    await until(() => q.stats().delivered === 6);
+    // Batched like the memory path: a full chunk at once, the rest after the flush interval.
+    assert.deepEqual(written, [
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
+    assert.ok(overflow.reasons.every((r) => r === 'disk_first'));
+    assert.equal(overflow.items.length, 0, 'committed once written');
     await q.close(100);
   });
 
@@ -305,34 +386,52 @@ describe('delivery queue close', () => {
     q.enqueueMany([1, 2, 3, 4, 5]);
     await q.close(30);
     assert.deepEqual(overflow.items, [1, 2, 3, 4, 5]);
-    assert.ok(overflow.reasons.every((r) => r === 'shutdown'));
+    assert.ok(overflow.reasons.every((r) => r === 'shutdown' || r === 'destination_down'));
     assert.deepEqual(q.stats().dropped, {});
   });
 });
 
 describe('delivery queue while the destination is down', () => {
-  it('keeps one batch in memory and spools the rest at once, then delivers everything', async () => {
+  it('keeps retrying in memory when the spool cannot take items', async () => {
+    let down = true;
+    const { sink, written } = recordingSink<number>(() => {
+      if (down) throw new DeliveryError('HTTP 503', { kind: 'retryable' });
+    });
+    const overflow = { ...memoryOverflow<number>(), accepting: () => false };
+    const queue = createDeliveryQueue(queueOptions(sink, { overflow, maxBatchSize: 3 }));
+    queue.enqueueMany([1, 2, 3]);
+    await until(() => queue.stats().retried >= 2);
+    assert.deepEqual(overflow.items, [], 'nothing handed to an unusable spool');
+    assert.deepEqual(queue.stats().dropped, {});
+    down = false;
+    await until(() => queue.stats().delivered === 3);
+    assert.deepEqual(written, [[1, 2, 3]]);
+    await queue.close(100);
+  });
+
+  it('hands the failed batch and everything after it to the spool, and retries from there', async () => {
     let down = true;
     const { sink, written } = recordingSink<number>(() => {
       if (down) throw new DeliveryError('HTTP 503', { kind: 'retryable' });
     });
     const overflow = memoryOverflow<number>();
     const queue = createDeliveryQueue(queueOptions(sink, { overflow, maxBatchSize: 3 }));
-    queue.enqueueMany([1, 2, 3]); // the batch that fails and is retried
-    for (let i = 0; i < 50 && queue.stats().retried === 0; i++) await sleep(5);
-    assert.ok(queue.stats().retried > 0, 'the first write failed');
-    queue.enqueueMany([4, 5, 6, 7, 8, 9, 10]);
-    await sleep(5); // hand-over to the overflow happens on the next tick
+    queue.enqueueMany([1, 2, 3]); // the batch that fails: it goes to the spool
+    await until(() => overflow.items.length === 3);
     assert.deepEqual(overflow.reasons, ['destination_down']);
-    assert.deepEqual(overflow.items, [7, 8, 9, 10], 'beyond one waiting batch, items went to the spool');
-    assert.equal(queue.stats().queued, 3);
+    queue.enqueueMany([4, 5, 6, 7]);
+    assert.equal(queue.stats().queued, 0, 'nothing is kept in memory while the destination fails');
+    await until(() => overflow.items.length === 7);
+    assert.deepEqual(overflow.items, [1, 2, 3, 4, 5, 6, 7]);
+    // The retries are replays: peeked, not committed, until the destination takes them.
+    await until(() => queue.stats().retried > 0);
+    assert.equal(overflow.items.length, 7);
     down = false;
-    await queue.flush();
-    for (let i = 0; i < 100 && overflow.items.length > 0; i++) await sleep(5);
+    await until(() => overflow.items.length === 0);
     await queue.close(1000);
     assert.deepEqual(
       written.flat().sort((a, b) => a - b),
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      [1, 2, 3, 4, 5, 6, 7],
     );
   });
 });

@@ -17,6 +17,20 @@ describe('createRedactor', () => {
     assert.equal(redact('token-123-long and token-123'), `${MASK} and ${MASK}`);
   });
 
+  it('removes the start of a secret where someone else cut the text, and only there', () => {
+    const redact = createRedactor(['NRII-d9c31f0be2a64c7f8aa1']);
+    // A parser quoting the first characters of an answer, a server shortening its message.
+    assert.equal(
+      redact('Unexpected token in JSON at "key NRII-d9c31f0..."'),
+      `Unexpected token in JSON at "key ${MASK}..."`,
+    );
+    assert.equal(redact('rejected: NRII-d9c3…'), `rejected: ${MASK}…`);
+    assert.equal(redact('answer ends with NRII-d9c31'), `answer ends with ${MASK}`);
+    // Fewer than six characters, or a prefix not followed by a cut, is ordinary text.
+    assert.equal(redact('NRII-…'), 'NRII-…');
+    assert.equal(redact('NRII-d9c3 is a prefix in the middle'), 'NRII-d9c3 is a prefix in the middle');
+  });
+
   it('leaves values shorter than 3 characters alone, and uses a given replacement', () => {
     const redact = createRedactor([
       'ab',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -227,6 +227,38 @@ describe('local store', () => {
       const newest = store.events({ measurement: 'log_event', limit: 1 });
       assert.equal(newest[0]?.tags.log_row, '9999');
       assert.equal(s.oldestMs, T0 + s.pruned.size);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('the size cap bounds the whole footprint on disk, write-ahead log included', async () => {
+    // A cap of 4 MiB and 10 MB written: the database file plus its WAL must stay within the cap
+    // after every batch, not only the pages in use (a 100 MB cap once took 130 MB on disk).
+    const maxBytes = 4 * 1024 * 1024;
+    const file = freshFile();
+    const store = createLocalStore({ file, maxBytes, log: createRecordingLogger(), now: () => T0 });
+    const onDisk = () =>
+      [file, `${file}-wal`].reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0);
+    try {
+      const filler = 'x'.repeat(400);
+      let most = 0;
+      let i = 0;
+      for (let b = 0; b < 40; b++) {
+        const batch: InfluxPoint[] = [];
+        for (let k = 0; k < 500; k++, i++) batch.push(logEvent(i, 'WARN', 'h', `${i} ${filler}`, T0 + i));
+        await store.write(batch);
+        most = Math.max(most, onDisk());
+      }
+      store.maintain();
+      most = Math.max(most, onDisk());
+      const s = store.stats();
+      console.log(`cap ${maxBytes} bytes: most on disk ${most}, at the end ${s.diskBytes}`);
+      assert.ok(most <= maxBytes, `${most} bytes on disk > cap ${maxBytes}`);
+      assert.equal(s.diskBytes, onDisk());
+      assert.ok(s.pruned.size > 0);
+      assert.equal(s.rows + s.pruned.size, 20_000);
+      assert.equal(store.events({ measurement: 'log_event', limit: 1 })[0]?.tags.log_row, '19999');
     } finally {
       store.close();
     }

@@ -194,7 +194,10 @@ describe('metrics server', () => {
       assert.ok(log.lines.some((l) => l.level === 'error'));
       await assert.rejects(
         startMetricsServer({ host: '127.0.0.1', port: server.port, sink, log }),
-        /cannot listen on 127\.0\.0\.1/,
+        // The message names the config key and the port, so the operator knows what to change.
+        new RegExp(
+          `^Error: PROMETHEUS: prometheus\\.port ${server.port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)`,
+        ),
       );
     } finally {
       await server.close();
