@@ -35,10 +35,10 @@ import {
   freeUdpPort,
   makeAgentDir,
   removeAgentDir,
-  sampleProcess,
   spawnAgent,
 } from '../test/support/agent-process.ts';
 import { type InfluxStandIn, startInfluxStandIn } from './influx-standin.ts';
+import { cpuOf, sleep } from './support.ts';
 import { buildAgent, loadNow, mb, printTable, runSender } from './udp-e2e.ts';
 import { SENDER_KINDS } from './udp-sender.ts';
 
@@ -78,13 +78,6 @@ export function costConfig(options: {
       ...options.extra,
     },
   });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** CPU seconds of `pid` (utime+stime). */
-function cpuOf(pid: number): number {
-  return sampleProcess(pid)?.cpuSeconds ?? 0;
 }
 
 /** CPU seconds by where they were spent: the main thread in user and kernel mode, and other threads. */

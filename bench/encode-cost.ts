@@ -19,6 +19,7 @@ import type { LogEventRecord } from '../src/records/log-event.ts';
 import { createLogEventHandler } from '../src/sources/log-events/handler.ts';
 import { createUserEventHandler } from '../src/sources/user-events/handler.ts';
 import { createEventClock } from '../src/udp/event-clock.ts';
+import { everyLogSource } from '../test/support/log-sources.ts';
 import { datagramPool, type SenderKind } from './udp-sender.ts';
 
 interface Encoder {
@@ -26,7 +27,6 @@ interface Encoder {
 }
 
 const rinfo = { address: '127.0.0.1', family: 'IPv4', port: 1, size: 0 } as RemoteInfo;
-const on = { enable: true };
 const influxCfg = { tags: [{ name: 'qs_env', value: 'prod' }], rawEventIncludesTags: false };
 
 /** The InfluxDB v1 points of a pool of datagrams of one kind, as the agent maps them. */
@@ -44,13 +44,7 @@ function pointsOf(kind: SenderKind): InfluxPoint[] {
     return points;
   }
   const handler = createLogEventHandler({
-    source: { engine: on, proxy: on, repository: on, scheduler: on, qixPerf: on },
-    enginePerformanceMonitor: {
-      enable: true,
-      appNameLookup: on,
-      trackRejectedEvents: on,
-      monitorFilter: { allApps: { enable: true, objectType: null, method: null } },
-    },
+    ...everyLogSource(),
     categorise: { enable: false, rules: [], ruleDefault: { enable: false, category: [] } },
     eventCounters: new EventCounters(),
     rejectedCounters: new EventCounters(),

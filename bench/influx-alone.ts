@@ -23,12 +23,12 @@ import {
   freeUdpPort,
   makeAgentDir,
   removeAgentDir,
-  sampleProcess,
   spawnAgent,
 } from '../test/support/agent-process.ts';
 import type { PrivateService } from '../test/support/services.ts';
 import { binNodeFlags } from './agent-cost.ts';
 import { startInfluxStandIn } from './influx-standin.ts';
+import { cpuOf, sleep } from './support.ts';
 import {
   BENCH_DB,
   buildAgent,
@@ -38,8 +38,6 @@ import {
   settledRows,
   startBenchInfluxDb,
 } from './udp-e2e.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The pid of the InfluxDB whose command line names its data folder. */
 function influxPid(influx: PrivateService): number {
@@ -54,8 +52,6 @@ function influxPid(influx: PrivateService): number {
   }
   throw new Error(`no influxd process found for ${influx.dataDir}`);
 }
-
-const cpuOf = (pid: number) => sampleProcess(pid)?.cpuSeconds ?? 0;
 
 /** Step 1: the bodies the agent writes for `events` engine log events. */
 async function agentBodies(entry: string, events: number, batch: number): Promise<Buffer[]> {

@@ -15,6 +15,7 @@ import { createLogEventHandler } from '../src/sources/log-events/handler.ts';
 import { createUserEventHandler } from '../src/sources/user-events/handler.ts';
 import { createEventClock } from '../src/udp/event-clock.ts';
 import { appNameOf, datagramText, LOG_EVENTS, USER_EVENTS } from '../test/support/datagram-fixtures.ts';
+import { everyLogSource } from '../test/support/log-sources.ts';
 
 const seconds = Number(process.argv[2] ?? 2);
 // The project's datagram fixtures: every log-event layout; the user events the parser accepts.
@@ -23,7 +24,6 @@ const userDatagrams = USER_EVENTS.cases.filter((c) => c.expected !== undefined).
 const appNames = appNameOf(LOG_EVENTS);
 
 const rinfo = { address: '127.0.0.1', family: 'IPv4', port: 1, size: 0 } as RemoteInfo;
-const on = { enable: true };
 const tags = [{ name: 'qs_env', value: 'prod' }];
 const influxCfg = { tags, rawEventIncludesTags: false };
 const mqttCfg = {
@@ -40,13 +40,7 @@ function mapLog(e: LogEventRecord, withMqtt: boolean): void {
 
 const logHandler = (withMqtt: boolean) =>
   createLogEventHandler({
-    source: { engine: on, proxy: on, repository: on, scheduler: on, qixPerf: on },
-    enginePerformanceMonitor: {
-      enable: true,
-      appNameLookup: on,
-      trackRejectedEvents: on,
-      monitorFilter: { allApps: { enable: true, objectType: null, method: null } },
-    },
+    ...everyLogSource(),
     categorise: {
       enable: true,
       rules: [

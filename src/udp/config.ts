@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { SettingsCheck } from '../config/kit/check.ts';
-import { bool, count, list, nameValue, positive, section, str } from '../config/kit/fields.ts';
+import { bool, count, list, nameValue, percent, positive, section, str } from '../config/kit/fields.ts';
 
 /**
  * One event section's `udpServerConfig`; `portShape` is its port key with its default
@@ -20,12 +20,7 @@ export function udpServerConfig<P extends z.ZodRawShape>(portShape: P, measureme
         {
           maxConcurrent: count(10, 'Datagrams processed at the same time.'),
           maxSize: count(200, 'Datagrams waiting; further ones are dropped and counted ("queue full").'),
-          backpressureThreshold: z
-            .number()
-            .min(0)
-            .max(100)
-            .default(80)
-            .describe('Warn when the queue is this full (percent of maxSize).'),
+          backpressureThreshold: percent(80, 'Warn when the queue is this full (percent of maxSize).'),
         },
         'Queue between the UDP socket and event processing.',
       ),

@@ -142,6 +142,10 @@ export class LineSlab {
     this.pos = pos;
   }
 
+  // escaped(), jsonString() and quoted() walk the text with the same UTF-8 loop on purpose:
+  // one loop per escaping rule is about 10 % faster than one table-driven loop for all three
+  // (bench/encode-cost.ts, 4.4 against 4.9 µs per engine point), and this is the hot path.
+
   /**
    * A measurement name (`kind` MEASUREMENT) or a key or tag value (KEY): the delimiters get
    * a backslash, a backslash that would escape what follows it (or end the text) is doubled,

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AgentProcess } from '../../support/agent-process.ts';
-import { startPrivateMosquitto, waitFor } from '../../support/services.ts';
+import { freePort, startPrivateMosquitto, waitFor } from '../../support/services.ts';
 import { type StoredCount, startEventStream, storedLogEvents, subscribe } from './helpers.ts';
 import { destination, explain, INFLUX_READY, privateInflux, rig, rigConfig, settled, start } from './rig.ts';
 
@@ -44,6 +44,15 @@ async function untilStoredAndSettled(
     throw new Error(`${(error as Error).message}: ${JSON.stringify(stored)}${explain(agent)}`);
   });
   await waitFor(async () => settled(await destination(agent, /influx/i)), 30_000, 250);
+}
+
+/** UDP datagrams the agent has read from its sockets, from its /metrics. */
+async function datagramsReceived(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return [...text.matchAll(/^butlersos_udp_datagrams_received_total(?:\{[^}]*\})? (\d+)/gm)].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
 }
 
 describe('delivery under faults (real services, agent as a child process)', { concurrency: true }, () => {
@@ -190,6 +199,15 @@ describe('delivery under faults (real services, agent as a child process)', { co
     const influx = await privateInflux(r);
     // The default delivery settings: the batch being retried must be on disk, not in memory.
     const config = rigConfig(r, { influx: { port: influx.port, dbName: DB } });
+    // /metrics tells when the agent has read every datagram from its socket: what is still in
+    // the kernel's receive buffer at a SIGKILL was never the agent's to lose.
+    const metricsPort = await freePort();
+    (config['Butler-SOS'] as Record<string, unknown>).prometheus = {
+      enable: true,
+      host: '127.0.0.1',
+      port: metricsPort,
+      nodeMetricsPort: await freePort(),
+    };
     const first = await start(r, config);
     await influxReady(first);
     await influx.kill('SIGKILL');
@@ -203,6 +221,7 @@ describe('delivery under faults (real services, agent as a child process)', { co
     r.streams.push(stream);
     await stream.untilSent(6000);
     const sent = await stream.stop();
+    await waitFor(async () => ((await datagramsReceived(metricsPort)) >= sent ? true : undefined), 30_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const killed = await first.kill();
     assert.equal(killed.signal, 'SIGKILL');

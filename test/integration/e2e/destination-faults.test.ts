@@ -150,12 +150,12 @@ describe('destination faults: slow, 5xx, a bad point, spool cap (agent as a chil
     t.diagnostic(`gaps between attempts (ms): ${gaps.join(', ')}; retried ${final.retried}`);
     // Full jitter makes gap n random in (0, 500 ms × 2^(n-1)], so strictly growing gaps are
     // not promised; what is: each gap stays under its own doubling bound (plus a margin for a
-    // busy machine), and some gap exceeds the first bound, i.e. the delay grew (all six at or
-    // under 500 ms has a chance of 1 in 30,000).
+    // busy machine: a retry is a replay read back from the spool), and some gap exceeds the
+    // first bound, i.e. the delay grew (all six at or under 500 ms has a chance of 1 in 30,000).
     gaps.forEach((gap, i) => {
       const bound = BACKOFF_INITIAL_MS * 2 ** i;
       assert.ok(
-        gap <= bound + 750,
+        gap <= bound + 1500,
         `retry ${i + 1} came after ${gap} ms, above its backoff bound ${bound} ms`,
       );
     });

@@ -21,6 +21,7 @@ import type { UserEventRecord } from '../../../../src/records/user-event.ts';
 import { createLogEventHandler } from '../../../../src/sources/log-events/handler.ts';
 import { createUserEventHandler } from '../../../../src/sources/user-events/handler.ts';
 import { datagramText, LOG_EVENTS, USER_EVENTS } from '../../../support/datagram-fixtures.ts';
+import { everyLogSource } from '../../../support/log-sources.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -91,15 +92,8 @@ describe('fuzz', () => {
     const log = createRecordingLogger();
     const logOut: LogEventRecord[] = [];
     const userOut: UserEventRecord[] = [];
-    const on = { enable: true };
     const logHandler = createLogEventHandler({
-      source: { engine: on, proxy: on, repository: on, scheduler: on, qixPerf: on },
-      enginePerformanceMonitor: {
-        enable: true,
-        appNameLookup: on,
-        trackRejectedEvents: on,
-        monitorFilter: { allApps: { enable: true, objectType: null, method: null } },
-      },
+      ...everyLogSource(),
       categorise: {
         enable: true,
         rules: [
