@@ -4,8 +4,8 @@
  * makes of them). They are not ours to copy, so they stay outside the repository and only the
  * tests that compare against them read them, through this module and nothing else.
  *
- * Where: the folder named by the environment variable below, by default `../shared/fixtures`
- * beside the repository. When that folder is absent, those tests are reported as skipped with
+ * Where: the folder named by the environment variable below, by default the corpus folder
+ * beside the repository (CORPUS_DIR). When that folder is absent, those tests are skipped with
  * `corpusSkip` as the reason; every other test needs nothing outside the repository.
  */
 import { existsSync, readFileSync } from 'node:fs';

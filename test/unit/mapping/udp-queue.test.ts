@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { p95, queueMetricsToInflux } from '../../../src/mapping/udp-queue.ts';
-import type { UdpListenerStats, UdpWindow } from '../../../src/udp/listener.ts';
+import type { UdpWindow } from '../../../src/udp/listener.ts';
+import { UDP_DROPPED, UDP_STATS } from '../../support/udp-stats.ts';
 
-const dropped = { too_large: 1, source_not_allowed: 4, rate_limited: 2, queue_full: 3 };
-const stats: UdpListenerStats = {
-  received: 100,
-  accepted: 94,
-  processed: 94,
-  failed: 0,
-  dropped,
-  droppedTotal: 10,
-  receiveBuffer: { requestedBytes: 1, obtainedBytes: 2 },
-  kernelDrops: 0,
-  kernelRxQueueBytes: 0,
-  queueSize: 5,
-  queuePeak: 9,
-  running: 2,
-  maxSize: 200,
-  utilizationPct: 2.5,
-  backpressureActive: true,
-  rateLimitCurrent: 60,
-};
+const dropped = UDP_DROPPED;
+const stats = UDP_STATS;
 const window: UdpWindow = {
   received: 100,
   accepted: 94,

@@ -1,28 +1,10 @@
 /** The UDP listeners' own counters on /metrics. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { UdpListenerStats } from '../../../src/udp/listener.ts';
 import { udpStatsToProm } from '../../../src/udp/metrics.ts';
+import { UDP_STATS } from '../../support/udp-stats.ts';
 
-const dropped = { too_large: 1, source_not_allowed: 4, rate_limited: 2, queue_full: 3 };
-const stats: UdpListenerStats = {
-  received: 100,
-  accepted: 94,
-  processed: 94,
-  failed: 0,
-  dropped,
-  droppedTotal: 10,
-  receiveBuffer: { requestedBytes: 1, obtainedBytes: 2 },
-  kernelDrops: 0,
-  kernelRxQueueBytes: 0,
-  queueSize: 5,
-  queuePeak: 9,
-  running: 2,
-  maxSize: 200,
-  utilizationPct: 2.5,
-  backpressureActive: true,
-  rateLimitCurrent: 60,
-};
+const stats = UDP_STATS;
 
 describe('listener stats → Prometheus', () => {
   it('exposes every drop reason incl. kernel drops, and handler rejections', () => {
