@@ -9,9 +9,11 @@
  *
  *   node bench/overload-rss.ts [--rate 60000] [--seconds 10] [--after 20] [--targets influx,hang]
  *     [--entry DIR/butler-sos.mjs] [--compare OTHER/butler-sos.mjs] [--memory-log]
+ *     [--memory-queue-mb N]
  *
  * The agent runs the production build with bin/butler-sos.js's V8 flags and the default
- * delivery settings (spool on); the web UI and Prometheus endpoint are on (they add a few MB).
+ * delivery settings (spool on), or `delivery.memoryQueueMaxMB` as given; the web UI and
+ * Prometheus endpoint are on (they add a few MB).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -86,6 +88,7 @@ async function runOnce(
   after: number,
   memoryLog: boolean,
   nodeArgs: string[],
+  memoryQueueMB: number | undefined,
 ) {
   const dir = makeAgentDir();
   let influx: PrivateService | undefined;
@@ -112,6 +115,7 @@ async function runOnce(
         logEventPort: udpPort,
         webUiPort,
         spoolDirectory: join(dir, 'spool'),
+        ...(memoryQueueMB === undefined ? {} : { delivery: { memoryQueueMaxMB: memoryQueueMB } }),
         influx: { port: influxPort, dbName: BENCH_DB },
         extra: {
           prometheus: { enable: true, host: '127.0.0.1', port: promPort },
@@ -213,6 +217,8 @@ async function main(): Promise<void> {
       compare: { type: 'string' },
       // The agent logs its heap and RSS every 2 s (uptime monitor), printed after each run.
       'memory-log': { type: 'boolean', default: false },
+      // The memory budget of each delivery queue (default: the config's default, 32).
+      'memory-queue-mb': { type: 'string' },
       // More Node options for the agent, e.g. --node-arg=--trace-gc (repeatable).
       'node-arg': { type: 'string', multiple: true, default: [] },
     },
@@ -237,6 +243,7 @@ async function main(): Promise<void> {
           after,
           values['memory-log'],
           values['node-arg'],
+          values['memory-queue-mb'] === undefined ? undefined : Number(values['memory-queue-mb']),
         );
         results.push(r);
         console.log(`\n${label} ${target}: RSS MB over time (t s: MB, /health ms)`);

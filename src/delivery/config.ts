@@ -15,8 +15,8 @@ export const deliverySchema = section(
     spoolMaxMB: positive(1024, 'Largest disk use of all spools of one destination queue.'),
     memoryQueueMax: count(100000, 'Most records held in memory per destination queue before spooling.'),
     memoryQueueMaxMB: positive(
-      32,
-      'Most megabytes of records held in memory per destination queue before spooling (whichever of this and memoryQueueMax is reached first).',
+      16,
+      'Most megabytes of records held in memory per destination queue before spooling (whichever of this and memoryQueueMax is reached first); twice as much more may wait for the spool under overload.',
     ),
     diskFirst: bool(
       false,

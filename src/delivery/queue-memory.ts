@@ -63,6 +63,12 @@ export class MemoryQueue<T> {
     return items >= this.maxItems || this.held >= this.maxBytes;
   }
 
+  /** True when at most half of both bounds is used (where a queue that was full takes items again). */
+  get drained(): boolean {
+    const items = this.items.length - this.head + this.writing + this.replaying;
+    return items * 2 <= this.maxItems && this.held * 2 <= this.maxBytes;
+  }
+
   push(item: T): void {
     this.items.push(item);
     this.held += this.sizeOf === undefined ? DEFAULT_ITEM_BYTES : this.sizeOf(item);

@@ -18,6 +18,8 @@ export interface ReplayParts<T> {
   backoff: Backoff;
   reporter: DeliveryReporter;
   chunkSize: number;
+  /** Tells the sink items are no longer held (see DeliverySink.release). */
+  release: (items: readonly T[]) => void;
   /**
    * Disk-first mode: every item comes through the store, so replay batches like the memory
    * path does: a chunk is due once `chunkSize` items wait, or `maxWaitMs` after the first
@@ -74,7 +76,11 @@ export class Replayer<T> {
       memory.endWrite(items, true);
       // When the queue closes mid-chunk nothing is committed: the whole chunk stays in the
       // overflow store and is replayed again later (at-least-once).
-      if (left.length === 0) await overflow.commit(items.length);
+      if (left.length === 0) {
+        await overflow.commit(items.length);
+        // Out of the store's cache too: nothing reads these items any more.
+        this.parts.release(items);
+      }
       return true;
     } catch (error) {
       this.parts.reporter.error('replay from the overflow store failed', error);

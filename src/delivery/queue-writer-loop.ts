@@ -42,6 +42,16 @@ export interface WriterLoopParts<T> {
   flushes: FlushAccounting;
   wakeup: WriterWakeup;
   closing: () => boolean;
+  /** Tells the sink items are no longer held (see DeliverySink.release). */
+  release: (items: readonly T[]) => void;
+}
+
+/** The items of `batch` that are not in `left` (`left` holds items of `batch`, in order). */
+function leftOut<T>(batch: readonly T[], left: readonly T[]): readonly T[] {
+  if (left.length === 0) return batch;
+  if (left.length === batch.length) return [];
+  const kept = new Set(left);
+  return batch.filter((item) => !kept.has(item));
 }
 
 /** A memory batch being written; `done` once accounted for (by its writer or by close()). */
@@ -86,7 +96,7 @@ export class WriterLoop<T> {
    * to the overflow store or dropped), though they may still land (at-least-once).
    */
   abandonWrites(): void {
-    for (const write of [...this.writes]) this.finish(write, write.batch);
+    for (const write of [...this.writes]) this.finish(write, write.batch, 'shutdown', true);
   }
 
   /** A flush or close waits: partial batches go out at once. */
@@ -106,11 +116,13 @@ export class WriterLoop<T> {
     if (reason === 'destination_down' && left.length > 0) await writer.retryElsewhere();
   }
 
-  private finish(write: MemoryWrite<T>, left: T[], reason: SpillReason = 'shutdown'): void {
+  private finish(write: MemoryWrite<T>, left: T[], reason: SpillReason, abandoned = false): void {
     write.done = true;
     this.writes.delete(write);
     this.parts.memory.endWrite(write.batch);
-    this.parts.spill.spill(left, reason);
+    // What was delivered or refused is free now; what is left is freed once the store took it.
+    if (!abandoned) this.parts.release(leftOut(write.batch, left));
+    this.parts.spill.spill(left, reason, !abandoned);
     this.parts.flushes.itemsSettled(write.batch.length);
     if (reason === 'destination_down' && left.length > 0) {
       // What waits behind the failed batch would wait in memory for the outage to end.

@@ -78,8 +78,13 @@ export interface DeliveryQueue<T> {
   stats(): DeliveryStats;
 }
 
-/** Bytes waiting for the overflow store, as a multiple of the memory bound, before drops. */
-const SPILL_BACKLOG_FACTOR = 4;
+/**
+ * Bytes waiting for the overflow store, as a multiple of the memory bound, before drops. With
+ * group commit (queue-spill.ts) the disk spool kept up with 60,000 events/s and this never
+ * filled (bench/overload-rss.ts); it bounds what a slow disk can make the queue hold: the
+ * memory bound plus twice that.
+ */
+const SPILL_BACKLOG_FACTOR = 2;
 
 /** How long a sink may take to give up a write after it was aborted at the close deadline. */
 const ABORT_GRACE_MS = 100;
@@ -112,8 +117,11 @@ class Queue<T> implements DeliveryQueue<T> {
   private readonly spill: SpillHandOver<T>;
   private readonly loop: WriterLoop<T>;
   private readonly writers: Promise<void>[];
+  private readonly release: (items: readonly T[]) => void;
   private closing = false;
   private closed = false;
+  /** The queue was full and has not drained to half yet (see spillReason). */
+  private refilling = false;
 
   constructor(options: DeliveryQueueOptions<T>) {
     this.name = options.name;
@@ -141,7 +149,8 @@ class Queue<T> implements DeliveryQueue<T> {
           bytesOf: (items: readonly T[]) => this.memory.bytesOf(items),
         }
       : undefined;
-    this.spill = new SpillHandOver(this.overflow, this.reporter, wakeWriters, backlog);
+    this.release = options.sink.release?.bind(options.sink) ?? (() => {});
+    this.spill = new SpillHandOver(this.overflow, this.reporter, wakeWriters, backlog, this.release);
     this.loop = this.createWriterLoop(options);
     this.overflow?.onAvailable?.(wakeWriters);
     const concurrency = Math.max(1, options.concurrency ?? 1);
@@ -178,7 +187,6 @@ class Queue<T> implements DeliveryQueue<T> {
     const rest = this.memory.takeAll();
     this.spill.spill(rest, 'shutdown');
     this.flushes.itemsSettled(rest.length);
-    this.spill.handOverNow();
     await this.spill.handedOver;
     this.closed = true;
     this.reporter.reportNow();
@@ -201,7 +209,17 @@ class Queue<T> implements DeliveryQueue<T> {
       ? { maxWaitMs: options.flushIntervalMs, wake: () => this.wakeup.wakeAll() }
       : undefined;
     const replayer =
-      overflow && new Replayer({ overflow, memory, writer, backoff, reporter, chunkSize, batching });
+      overflow &&
+      new Replayer({
+        overflow,
+        memory,
+        writer,
+        backoff,
+        reporter,
+        chunkSize,
+        batching,
+        release: this.release,
+      });
     return new WriterLoop({
       memory,
       batcher: this.batcher,
@@ -211,6 +229,7 @@ class Queue<T> implements DeliveryQueue<T> {
       flushes,
       wakeup: this.wakeup,
       closing: () => this.closing,
+      release: this.release,
     });
   }
 
@@ -230,7 +249,18 @@ class Queue<T> implements DeliveryQueue<T> {
   private spillReason(): SpillReason | undefined {
     if (this.closing) return 'shutdown';
     if (this.diskFirst) return 'disk_first';
-    if (this.memory.full) return 'queue_full';
+    // Once full, the queue takes items again only when drained to half. Taking one item
+    // whenever a slot frees up would interleave kept and spilled items finely, and the kept
+    // ones would each pin a slab of the encoder's (line-bytes.ts): at 60,000 events/s into
+    // InfluxDB 1.x a 32 MB queue held 140 MB of slabs that way. In long runs they pin few.
+    if (this.memory.full) {
+      this.refilling = true;
+      return 'queue_full';
+    }
+    if (this.refilling) {
+      if (!this.memory.drained) return 'queue_full';
+      this.refilling = false;
+    }
     // While the destination fails, everything goes to disk at once (the batch that failed
     // went there too, and is retried from there): memory would be lost to a crash during
     // the outage, the disk spool is not.

@@ -104,6 +104,13 @@ export interface DeliverySink<T> {
   spoolCodec?: SpoolCodec<T>;
   /** Bytes an item holds in memory, for the queue's byte budget (default: an estimate). */
   sizeOf?(item: T): number;
+  /**
+   * Optional: the queue holds these items no more (delivered, refused, dropped, taken by the
+   * overflow store, or, read back from it, committed out of it), so memory behind them may be
+   * reused. Called at most once per item, and never for a write abandoned at the close
+   * deadline (its request may still be reading them).
+   */
+  release?(items: readonly T[]): void;
 }
 
 /** Items to stored bytes and back (`decode`'s payload is valid during the call only). */

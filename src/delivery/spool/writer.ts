@@ -10,6 +10,7 @@ import { type DropCounter, SPOOL_DROP_REASONS } from './drops.ts';
 import {
   type EncodedBatch,
   encodeFrames,
+  FRAME_HEADER_BYTES,
   MAX_RECORD_BYTES,
   SEGMENT_HEADER_BYTES,
   sealFrame,
@@ -19,8 +20,12 @@ import type { SpoolSettings } from './options.ts';
 import type { SpoolReader } from './reader.ts';
 import { createSegment, segmentPath, syncFolder, writeAll } from './segment-files.ts';
 
-/** Largest frame buffer kept for reuse between appends. */
-const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * Frames are encoded and written this many bytes at a time (more for a single larger frame),
+ * into one buffer reused by every append: a large hand-over (the 32 MB memory queue spilled at
+ * once when a destination fails) then needs no buffer of its own size.
+ */
+const CHUNK_BYTES = 2 * 1024 * 1024;
 
 export class SpoolWriter<T> {
   private readonly settings: SpoolSettings<T>;
@@ -53,28 +58,43 @@ export class SpoolWriter<T> {
    */
   async append(items: T[]): Promise<void> {
     const texts = this.encodeAll(items);
-    const batch = encodeFrames(texts, this.scratch);
-    // Appends run one after the other, each awaiting its writes: the next one may reuse this
-    // buffer. Reused, it is not garbage left for the collector at every append (under overload
-    // those buffers outlived young-generation collections and piled up as external memory).
-    if (batch.buffer.length <= SCRATCH_MAX_BYTES && batch.buffer !== this.scratch)
-      this.scratch = batch.buffer;
     let full = 0;
+    /** Items of earlier chunks, all written or counted. */
+    let before = 0;
+    /** The next item of the chunk being written. */
     let next = 0;
     try {
-      while (next < texts.length) {
-        if (await this.makeRoom(frameBytes(batch, next))) next = await this.writeRun(batch, next);
-        else {
-          full++;
-          next++;
+      for (const chunk of chunksOf(texts, CHUNK_BYTES)) {
+        const batch = this.frames(chunk);
+        next = 0;
+        while (next < chunk.length) {
+          if (await this.makeRoom(frameBytes(batch, next))) next = await this.writeRun(batch, next);
+          else {
+            full++;
+            next++;
+          }
         }
+        before += chunk.length;
+        next = 0;
       }
       if (this.settings.fsyncIntervalMs === 0) await this.sync();
     } catch (error) {
-      this.reportFailure(error as Error, texts.length - next);
+      this.reportFailure(error as Error, texts.length - before - next);
     } finally {
       this.drops.count(SPOOL_DROP_REASONS.full, full);
     }
+  }
+
+  /**
+   * The chunk's frames, in the reused buffer when they fit. Appends run one after the other,
+   * each awaiting its writes, so the buffer is free again by the next chunk. Reused, it is not
+   * garbage left for the collector at every append (under overload those buffers outlived
+   * young-generation collections and piled up as external memory).
+   */
+  private frames(chunk: readonly (string | Uint8Array)[]): EncodedBatch {
+    // Room for a full chunk, allocated at the first append.
+    this.scratch ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    return encodeFrames(chunk, this.scratch);
   }
 
   /** Fsyncs what was written since the last fsync. */
@@ -224,4 +244,25 @@ export class SpoolWriter<T> {
 
 function frameBytes(batch: EncodedBatch, index: number): number {
   return batch.starts[index + 1]! - batch.starts[index]!;
+}
+
+/** `texts` in runs of about `bytes` (a text larger than that gets a run of its own). */
+function* chunksOf(
+  texts: readonly (string | Uint8Array)[],
+  bytes: number,
+): Generator<readonly (string | Uint8Array)[]> {
+  let start = 0;
+  let size = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    // A string's UTF-8 length is at most three bytes per UTF-16 unit; close enough to split by.
+    const length = FRAME_HEADER_BYTES + (typeof text === 'string' ? text.length * 3 : text.length);
+    if (i > start && size + length > bytes) {
+      yield texts.slice(start, i);
+      start = i;
+      size = 0;
+    }
+    size += length;
+  }
+  if (start < texts.length) yield start === 0 ? texts : texts.slice(start);
 }

@@ -32,12 +32,14 @@ export function createInfluxDestination(context: DestinationContext): Destinatio
     timeoutMs: ic.v3Config.writeTimeout,
     log,
   });
-  // The queue holds lines as bytes (line-bytes.ts); the spool stores them as they are.
+  // The queue holds lines as bytes (line-bytes.ts) and gives them back to the slab they were
+  // encoded into when done; the spool stores them as they are.
+  const slab = new LineSlab({ recycle: true });
   const provisioned = Object.assign(provisionedInfluxSink(sink, log), {
-    spoolCodec: lineSpoolCodec,
+    spoolCodec: lineSpoolCodec(slab),
     sizeOf: lineBytes,
+    release: (lines: readonly LineItem[]) => slab.release(lines),
   });
-  const slab = new LineSlab();
   const points = influxPointMappings({
     settings,
     version,

@@ -284,14 +284,72 @@ describe('delivery queue bounds and overflow', () => {
       queueOptions(sink, { maxQueued: 1000, maxQueuedBytes: 25, maxBatchSize: 2, overflow }),
     );
     const item = (n: number) => `${n}`.padStart(30, '.');
-    for (let i = 0; i < 1; i++) q.enqueue(item(i)); // memory: 30 bytes, full
-    for (let i = 1; i < 4; i++) q.enqueue(item(i)); // to the store: 90 bytes wait for it
+    q.enqueue(item(0)); // memory: 30 bytes, full
+    q.enqueue(item(1)); // to the store: 30 bytes wait for it
     await sleep(5);
-    for (let i = 4; i < 7; i++) q.enqueue(item(i)); // beyond 4 × 25 waiting bytes: dropped
+    for (let i = 2; i < 5; i++) q.enqueue(item(i)); // beyond 2 × 25 waiting bytes: dropped
     assert.deepEqual(q.stats().dropped, { spool_backlog: 3 });
     release();
-    await until(() => overflow.items.length === 3);
-    assert.deepEqual(overflow.items, [1, 2, 3].map(item));
+    await until(() => overflow.items.length === 1);
+    assert.deepEqual(overflow.items, [item(1)]);
+    await q.close(10);
+  });
+
+  it('hands over what is spilled while the store is busy together, in order (group commit)', async () => {
+    const { sink } = recordingSink<number>(() => new Promise(() => {}));
+    const overflow = memoryOverflow<number>();
+    const accepts: number[] = [];
+    const accept = overflow.accept.bind(overflow);
+    overflow.accept = async (items, reason) => {
+      accepts.push(items.length);
+      await sleep(20);
+      await accept(items, reason);
+    };
+    const q = createDeliveryQueue(queueOptions(sink, { maxQueued: 2, maxBatchSize: 2, overflow }));
+    q.enqueueMany([0, 1]); // memory is full from here on
+    for (let i = 2; i < 1002; i++) {
+      q.enqueue(i);
+      if (i % 100 === 0) await sleep(1);
+    }
+    await until(() => overflow.items.length === 1000);
+    assert.deepEqual(
+      overflow.items,
+      Array.from({ length: 1000 }, (_, i) => i + 2),
+    );
+    // One at a time each would be 1,000 hand-overs; a few large ones instead.
+    assert.ok(accepts.length <= 5, `${accepts.length} hand-overs: ${accepts.join(', ')}`);
+    await q.close(10);
+  });
+
+  it('once full, takes items into memory again only when drained to half', async () => {
+    let release!: () => void;
+    let gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { sink } = recordingSink<number>(() => gate);
+    // A store that keeps what it takes (nothing is replayed, so memory alone is watched).
+    const overflow = { ...memoryOverflow<number>(), size: () => 0 };
+    const q = createDeliveryQueue(queueOptions(sink, { maxQueued: 8, maxBatchSize: 2, overflow }));
+    q.enqueueMany([1, 2, 3, 4, 5, 6, 7, 8]); // 2 in flight, 6 waiting: full
+    q.enqueue(9);
+    await until(() => overflow.items.length === 1);
+    // Two delivered: 6 held of 8, more than half, so new items still go to the store.
+    release();
+    gate = new Promise<void>((r) => {
+      release = r;
+    });
+    await until(() => q.stats().delivered === 2);
+    q.enqueue(10);
+    await until(() => overflow.items.length === 2);
+    assert.equal(q.stats().queued + q.stats().inFlight, 6);
+    // Two more: 4 held, half: the queue takes items again.
+    release();
+    await until(() => q.stats().delivered >= 4);
+    q.enqueue(11);
+    assert.equal(overflow.items.length, 2);
+    // 1 to 8 and 11 delivered from memory; 9 and 10 stay in the store (it replays nothing).
+    await q.flush();
+    assert.equal(q.stats().delivered, 9);
     await q.close(10);
   });
 
