@@ -11,13 +11,8 @@
  * by size and time, the server by connection count and header and request timeouts.
  */
 import { readFileSync } from 'node:fs';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from '../../logging/logger.ts';
@@ -35,6 +30,13 @@ import { checkEnvelopeSchema } from './envelope-schema.ts';
 import { bearerToken, createCors, IpRateLimit, setSecurityHeaders, tokenMatches } from './http-policy.ts';
 import { payloadErrors } from './payload-schemas.ts';
 import { type IntakeCounters, RequestLog } from './request-log.ts';
+
+// Required, not imported: an ESM import of node:http builds its namespace from every export,
+// which evaluates the lazy WebSocket getters and loads Node's copy of undici (about 14 MB
+// resident, measured). See src/http/client.ts.
+const require = createRequire(import.meta.url);
+const { createServer: createHttpServer } = require('node:http') as typeof import('node:http');
+const { createServer: createHttpsServer } = require('node:https') as typeof import('node:https');
 
 export const EVENT_PATH = '/api/v1/audit-event';
 export const TEST_PATH = '/api/v1/test-connection';

@@ -2,7 +2,7 @@
  * The shape of the code stays readable: no function in src/ over 120 lines (a factory that
  * returns an object of closures counts as one function, so it gets split into named parts),
  * and no folder imports a folder that imports it back (each folder's place in the layering is
- * clear from its imports).
+ * clear from its imports). Also one rule of memory: node:http is required, not imported.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -61,4 +61,12 @@ test('no folder of src/ imports a folder that imports it back', () => {
     }
   }
   assert.deepEqual(cycles, []);
+});
+
+test('node:http is required, never imported as a value (its ESM namespace loads undici, ~14 MB)', () => {
+  // `import type` is erased; a value import builds the namespace from every export, which runs
+  // node:http's lazy WebSocket getters (src/http/client.ts says more).
+  const valueImport = /^import\s+(?!type\b)[^;]*?from\s+['"]node:http['"]/m;
+  const offenders = sources.filter(({ text }) => valueImport.test(text)).map(({ file }) => file);
+  assert.deepEqual(offenders, []);
 });

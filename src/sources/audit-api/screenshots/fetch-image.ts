@@ -6,10 +6,15 @@
  * an HTTP status worth retrying, or a refusal that ends the download.
  */
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
-import { request as httpRequest } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import type { AddressPolicy } from './address-policy.ts';
+
+// Required, not imported: an ESM import of node:http loads Node's copy of undici through its
+// lazy WebSocket getters (about 14 MB resident). See src/http/client.ts.
+const require = createRequire(import.meta.url);
+const { request: httpRequest } = require('node:http') as typeof import('node:http');
+const { request: httpsRequest } = require('node:https') as typeof import('node:https');
 
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
