@@ -22,7 +22,8 @@ export interface HttpRequest {
   /** Path with query string, e.g. `/write?db=x`. */
   path: string;
   headers?: Record<string, string>;
-  body?: string | Buffer;
+  /** The body, or its parts in order (sent one after the other, never joined into one copy). */
+  body?: string | Buffer | readonly Uint8Array[];
   /** Whole request, connect to last byte of the answer. */
   timeoutMs: number;
   /** The caller gives up (shutdown): the request is destroyed with the signal's reason. */
@@ -132,7 +133,7 @@ export function createHttpClient(origin: string | URL, options: HttpClientOption
         return;
       }
       const headers: Record<string, string | number> = { ...req.headers };
-      if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+      if (req.body !== undefined) headers['content-length'] = bodyBytes(req.body);
       const outgoing = transport.request({ ...base, method: req.method, path: req.path, headers });
       const fail = (error: unknown) => outgoing.destroy(error as Error);
       const timer = setTimeout(() => fail(new HttpTimeoutError(req.timeoutMs)), req.timeoutMs);
@@ -174,7 +175,12 @@ export function createHttpClient(origin: string | URL, options: HttpClientOption
           reject(new HttpIncompleteAnswerError());
         });
       });
-      outgoing.end(req.body);
+      if (typeof req.body === 'string' || req.body === undefined || Buffer.isBuffer(req.body))
+        outgoing.end(req.body);
+      else {
+        for (const part of req.body) outgoing.write(part);
+        outgoing.end();
+      }
     });
 
   return {
@@ -217,4 +223,11 @@ export async function requestOnce(
       current = { ...rest, method: 'GET' };
     }
   }
+}
+
+function bodyBytes(body: string | Buffer | readonly Uint8Array[]): number {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return Buffer.byteLength(body);
+  let total = 0;
+  for (const part of body) total += part.length;
+  return total;
 }

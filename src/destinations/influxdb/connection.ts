@@ -19,7 +19,7 @@ export interface InfluxRequest {
   path: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
-  body?: string | Buffer;
+  body?: string | Buffer | readonly Uint8Array[];
   signal?: AbortSignal;
 }
 

@@ -24,7 +24,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { DeliveryError } from '../../delivery/types.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { InfluxConnection } from './connection.ts';
-import { asText, type LineItem, lineBody } from './line-bytes.ts';
+import { asText, type LineItem, lineBodyParts } from './line-bytes.ts';
 import { setupV1, setupV2, setupV3 } from './setup.ts';
 import { requireVersionConfig, type VersionConfig } from './version-config.ts';
 import { classifyStatus, droppedCount, findBadLines, writeFailureCode } from './write-errors.ts';
@@ -116,10 +116,15 @@ async function writeLines(
   }
   if (lines.length === 0) return;
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
-  let body: Buffer = lineBody(lines);
-  if (useGzip && body.length > GZIP_THRESHOLD_BYTES) {
-    body = await gzip(body, { level: 1 });
-    headers['content-encoding'] = 'gzip';
+  const parts = lineBodyParts(lines);
+  let body: Buffer | Uint8Array[] = parts;
+  if (useGzip) {
+    const whole = Buffer.concat(parts);
+    body = whole;
+    if (whole.length > GZIP_THRESHOLD_BYTES) {
+      body = await gzip(whole, { level: 1 });
+      headers['content-encoding'] = 'gzip';
+    }
   }
   const { status, body: answer } = await influx.request({
     method: 'POST',

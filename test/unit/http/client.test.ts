@@ -69,6 +69,24 @@ describe('sinks HTTP client', () => {
     await client.close();
   });
 
+  it('sends a body given in parts as one body, its length their sum', async () => {
+    let seen: { length?: string; body?: string } = {};
+    handler = (req, body, res) => {
+      seen = { length: req.headers['content-length'], body: body.toString('utf8') };
+      res.writeHead(204).end();
+    };
+    const client = createHttpClient(origin, { connections: 1 });
+    const parts = [
+      Buffer.from('cpu value=1 1'),
+      Buffer.from('\n'),
+      new TextEncoder().encode('cpü value=2 2'),
+    ];
+    const answer = await client.request({ method: 'POST', path: '/write', body: parts, timeoutMs: 2000 });
+    assert.equal(answer.status, 204);
+    assert.deepEqual(seen, { length: String(13 + 1 + 14), body: 'cpu value=1 1\ncpü value=2 2' });
+    await client.close();
+  });
+
   it('reuses one keep-alive connection for requests one after another', async () => {
     handler = (_req, _body, res) => res.end('ok');
     const client = createHttpClient(origin, { connections: 2 });

@@ -4,6 +4,7 @@ import {
   asText,
   LineSlab,
   lineBody,
+  lineBodyParts,
   lineSpoolCodec,
 } from '../../../../src/destinations/influxdb/line-bytes.ts';
 import { encodeLine } from '../../../../src/destinations/influxdb/line-protocol.ts';
@@ -186,6 +187,19 @@ describe('lineBody', () => {
   it('is empty for no lines', () => {
     assert.equal(lineBody([]).length, 0);
     assert.equal(lineBody(['']).length, 0);
+  });
+});
+
+describe('lineBodyParts', () => {
+  it('sends lines encoded in a row as views on their slabs: one run per slab, no copy', () => {
+    const slab = new LineSlab({ slabBytes: 4096 });
+    const lines = Array.from({ length: 12 }, (_, i) => slab.put(`m v=${i}i ${'x'.repeat(500)}`));
+    const parts = lineBodyParts(lines);
+    const runs = parts.filter((part) => part.length > 1);
+    assert.ok(runs.length >= 2, 'the lines span more than one slab');
+    assert.equal(runs.length, new Set(lines.map((line) => (line as Buffer).buffer)).size);
+    for (const run of runs) assert.ok(lines.some((line) => (line as Buffer).buffer === run.buffer));
+    assert.equal(Buffer.concat(parts).toString('utf8'), lines.map(asText).join('\n'));
   });
 });
 
