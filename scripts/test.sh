@@ -26,5 +26,5 @@ bash scripts/services.sh up >/dev/null
 source "$BUTLER_SOS_SERVICES_DIR/env"
 
 # --test-timeout: a hung test fails on its own instead of eating the CI time limit;
-# --test-force-exit: a test file whose failed assertion left a timer running still ends.
-node --test --test-concurrency=2 --test-timeout=300000 --test-force-exit 'test/**/*.test.ts'
+# exit-guard.ts: a test file whose failed assertion left a timer running still ends.
+node --test --test-concurrency=2 --test-timeout=300000 --import ./test/support/exit-guard.ts 'test/**/*.test.ts'

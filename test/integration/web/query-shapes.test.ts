@@ -3,10 +3,10 @@
  * Each events request below has a different SQL text (ten tag filters of 49 or 50 values and a
  * text search over ten fields: the largest shapes within the limits), which once meant a new prepared statement kept for ever (about 20 MB per 280
  * shapes). The agent runs as a process; its RSS is read from /proc after 200, 600 and 1,000
- * shapes. The bounds asserted are above the noise of a flat line (up to about 20 MiB from 200
- * to 1,000 while the heap settles, measured) and below the growth of the unbounded cache
- * (62 MiB from 200 to 600 shapes and 54 MiB from 600 to 1,000, measured with the cache made
- * unbounded).
+ * shapes. The bounds asserted (12 MiB over the last 400 shapes, 40 MiB from 200 to 1,000) are
+ * above the noise of a flat line (about 2 and up to 20 MiB while the heap settles, measured)
+ * and far below the growth of the unbounded cache (54 and 116 MiB, measured with the cache
+ * made unbounded).
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
@@ -82,6 +82,6 @@ describe('memory over 1,000 query shapes', { timeout: 180_000 }, () => {
     // A bounded cache is full long before 600 shapes: what is left is the heap settling (about
     // 2 MiB over the last 400, measured). The unbounded cache grew 54 MiB there.
     assert.ok(at1000 - at600 < 12 * MIB, `grew ${mib(at1000 - at600)} MiB over the last 400 shapes`);
-    assert.ok(at1000 - at200 < 24 * MIB, `grew ${mib(at1000 - at200)} MiB after the first 200 shapes`);
+    assert.ok(at1000 - at200 < 40 * MIB, `grew ${mib(at1000 - at200)} MiB after the first 200 shapes`);
   });
 });
