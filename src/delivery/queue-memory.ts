@@ -59,14 +59,17 @@ export class MemoryQueue<T> {
 
   /** True when one more item would go over a bound. */
   get full(): boolean {
-    const items = this.items.length - this.head + this.writing + this.replaying;
-    return items >= this.maxItems || this.held >= this.maxBytes;
+    return this.counted >= this.maxItems || this.held >= this.maxBytes;
   }
 
   /** True when at most half of both bounds is used (where a queue that was full takes items again). */
   get drained(): boolean {
-    const items = this.items.length - this.head + this.writing + this.replaying;
-    return items * 2 <= this.maxItems && this.held * 2 <= this.maxBytes;
+    return this.counted * 2 <= this.maxItems && this.held * 2 <= this.maxBytes;
+  }
+
+  /** Items counted against the bounds: waiting, being written, and replayed for a write. */
+  private get counted(): number {
+    return this.items.length - this.head + this.writing + this.replaying;
   }
 
   push(item: T): void {

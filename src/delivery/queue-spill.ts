@@ -24,6 +24,8 @@ interface Group<T> {
   items: T[];
   /** Whether the items go back to the sink's `release` once the store took them. */
   release: boolean;
+  /** Their bytes, as counted into the backlog. */
+  bytes: number;
 }
 
 export class SpillHandOver<T> {
@@ -93,8 +95,10 @@ export class SpillHandOver<T> {
     }
     this.backlogBytes += bytes;
     const last = this.groups.at(-1);
-    if (last?.reason === reason && last.release === release) for (const item of items) last.items.push(item);
-    else this.groups.push({ reason, items: items.slice(), release });
+    if (last?.reason === reason && last.release === release) {
+      for (const item of items) last.items.push(item);
+      last.bytes += bytes;
+    } else this.groups.push({ reason, items: items.slice(), release, bytes });
     this.collected += items.length;
     this.spilledCount += items.length;
     if (!this.pumping) {
@@ -115,7 +119,7 @@ export class SpillHandOver<T> {
     this.pumping = false;
   }
 
-  private async accept(overflow: Overflow<T>, { items, reason, release }: Group<T>): Promise<void> {
+  private async accept(overflow: Overflow<T>, { items, reason, release, bytes }: Group<T>): Promise<void> {
     try {
       await overflow.accept(items, reason);
       this.reporter.handedOver(items.length, reason === 'disk_first');
@@ -125,7 +129,7 @@ export class SpillHandOver<T> {
       this.reporter.dropped(typeof why === 'string' ? why : 'overflow_failed', items.length);
       this.reporter.error(`overflow store could not take ${items.length} items`, error);
     } finally {
-      if (this.backlog) this.backlogBytes -= this.backlog.bytesOf(items);
+      this.backlogBytes -= bytes;
       // The store has copied the items (or refused them): their memory is free.
       if (release) this.release(items);
       this.settle(items.length);
